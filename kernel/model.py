@@ -468,16 +468,22 @@ class RegimenCheck:
 
 @dataclass(frozen=True)
 class CourseAssessment:
-    """The state of a course in progress (D-COURSE); never a REFER, never an end to therapy."""
+    """The state of a course in progress (D-COURSE); never a REFER, never an end to therapy.
+
+    ``next_due_date`` and ``labs_due_date`` are absent only with the critical finding NOT_COVERED
+    for a date beyond the supported calendar (specs/proposed-decisions.md).
+    ``clinician_review_required`` is true with REVIEW (D-RECURRENCE), with
+    HOME_ADMINISTRATION_SUSPENDED_REVIEW and with NEURO_REVIEW_OVERDUE.
+    """
 
     outcome: CourseOutcome
     phase: CoursePhase
     due_interval_months: int
     overdue_after_months: int
     interval_rules: tuple[IntervalRule, ...]
-    next_due_date: datetime.date
+    next_due_date: datetime.date | None
     days_overdue: int
-    labs_due_date: datetime.date
+    labs_due_date: datetime.date | None
     stabilised: bool
     clinician_review_required: bool
     suggested_interval_months: int | None

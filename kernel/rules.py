@@ -32,7 +32,8 @@ RULES: Final[dict[str, RuleEntry]] = {
         ("1", "2", "3"),
     ),
     "R-FORM-1": RuleEntry(
-        "Formulation 1000 mcg/mL, so one dose is 1 mL; preservative benzyl alcohol 0.015 mL per mL.",
+        "Formulation 1000 mcg/mL, so one dose is 1 mL; preservative benzyl alcohol 0.015 mL"
+        " per mL.",
         (REF_4,),
     ),
     "R-LOAD-STD": RuleEntry(
@@ -50,8 +51,8 @@ RULES: Final[dict[str, RuleEntry]] = {
     "R-MAINT-HYDROXO": RuleEntry("Hydroxocobalamin: 1000 mcg every 2-3 months.", ("1", "2")),
     "R-MONTHLY-BETTER": RuleEntry("Monthly is more effective than 3-monthly.", ("2",)),
     "R-POP-BARIATRIC": RuleEntry(
-        "After bariatric surgery (particularly Roux-en-Y, biliopancreatic diversion): every 3 months"
-        " for life.",
+        "After bariatric surgery (particularly Roux-en-Y, biliopancreatic diversion): every 3"
+        " months for life.",
         ("1", "2"),
     ),
     "R-POP-ILEAL": RuleEntry(
@@ -122,8 +123,8 @@ RULES: Final[dict[str, RuleEntry]] = {
         _NONE,
     ),
     "D-CONTRA": RuleEntry(
-        "Hypersensitivity to cobalt or vitamin B12, Leber's disease or tobacco amblyopia: REFER with"
-        " either formulation.",
+        "Hypersensitivity to cobalt or vitamin B12, Leber's disease or tobacco amblyopia: REFER"
+        " with either formulation.",
         _NONE,
     ),
     "D-DEFICIENCY": RuleEntry(
@@ -330,9 +331,7 @@ def collect_source_references(rule_ids: tuple[str, ...]) -> tuple[str, ...]:
     references: set[str] = set()
     for rule_id in rule_ids:
         references.update(
-            reference
-            for reference in RULES[rule_id].source_references
-            if reference != NO_REFERENCE
+            reference for reference in RULES[rule_id].source_references if reference != NO_REFERENCE
         )
     if not references:
         return _NONE

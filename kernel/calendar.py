@@ -7,6 +7,7 @@ checked core stays in integer arithmetic.
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Final
 
 # Every date a caller sends must lie on or before this day, so that every date the kernel
@@ -16,6 +17,7 @@ LATEST_SUPPORTED_DATE: Final = datetime.date(9899, 12, 31)
 
 MONTHS_PER_YEAR: Final = 12
 FEBRUARY: Final = 2
+SHORTEST_MONTH_DAYS: Final = 28
 _DAYS_IN_MONTH: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -34,25 +36,78 @@ def days_in_month(year: int, month: int) -> int:
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """Return ``months`` calendar months after ``day``: the same day of the target month,
-    clamped to that month's end (D-MONTH). 31 January + 1 month is 28 or 29 February."""
+    clamped to that month's end (D-MONTH). 31 January + 1 month is 28 or 29 February.
+    """
     assert months >= 0, "INV-MONTH-CLAMP: months are counted forwards"  # pragma: no mutate
-    month_index = day.year * 12 + (day.month - 1) + months
-    year, month_zero = divmod(month_index, 12)
-    month = month_zero + 1
-    result = datetime.date(year, month, min(day.day, days_in_month(year, month)))
-    assert (result.year * 12 + result.month) - (
-        day.year * 12 + day.month
-    ) == months, (  # pragma: no mutate
-        "INV-MONTH-CLAMP: the result lies in the k-th following calendar month"
-    )
-    assert result.day == min(
-        day.day, days_in_month(result.year, result.month)
-    ), (  # pragma: no mutate
-        "INV-MONTH-CLAMP: the same day of the month, clamped to the month's end"
-    )
+    year_offset, month_zero = divmod(day.month - 1 + months, MONTHS_PER_YEAR)
+    year, month = day.year + year_offset, month_zero + 1
+    day_of_month = day.day
+    if day_of_month > SHORTEST_MONTH_DAYS:
+        day_of_month = min(day_of_month, days_in_month(year, month))
+    result = datetime.date(year, month, day_of_month)
+    months_moved = (result.year - day.year) * MONTHS_PER_YEAR + result.month - day.month
+    assert months_moved == months, "INV-MONTH-CLAMP: the k-th following month"  # pragma: no mutate
+    clamped_day = min(day.day, days_in_month(result.year, result.month))
+    assert result.day == clamped_day, (
+        "INV-MONTH-CLAMP: same day, clamped to month end"
+    )  # pragma: no mutate
     return result
+
+
+def chain_months(
+    first: datetime.date, months: int, last: datetime.date
+) -> tuple[datetime.date, ...]:
+    """Return ``first`` and each date ``months`` after the previous one (chained, D-MONTH) up to
+    and including ``last``. Chaining keeps a clamped day: 31 January, 28 February, 28 March.
+    """
+    assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
+    dates = [first]
+    year, month, day_of_month = first.year, first.month, first.day
+    while True:
+        year_offset, month_zero = divmod(month - 1 + months, MONTHS_PER_YEAR)
+        year, month = year + year_offset, month_zero + 1
+        if day_of_month > SHORTEST_MONTH_DAYS:
+            day_of_month = min(day_of_month, days_in_month(year, month))
+        following = datetime.date(year, month, day_of_month)
+        if following > last:
+            break
+        dates.append(following)
+    assert all(  # pragma: no mutate
+        later == add_months(earlier, months) for earlier, later in itertools.pairwise(dates)
+    ), "INV-MONTH-CLAMP: each date is one step after the previous one"
+    return tuple(dates)
+
+
+def count_months_from(
+    origin: datetime.date, months: int, last: datetime.date
+) -> tuple[datetime.date, ...]:
+    """Return ``origin`` + k * ``months`` for k = 1, 2, ..., each counted from ``origin``
+    (D-MONTH): the first always, later ones up to and including ``last``.
+    """
+    assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
+    dates: list[datetime.date] = []
+    month_index = origin.year * MONTHS_PER_YEAR + origin.month - 1
+    while True:
+        month_index += months
+        year, month_zero = divmod(month_index, MONTHS_PER_YEAR)
+        day_of_month = origin.day
+        if day_of_month > SHORTEST_MONTH_DAYS:
+            day_of_month = min(day_of_month, days_in_month(year, month_zero + 1))
+        following = datetime.date(year, month_zero + 1, day_of_month)
+        if dates and following > last:
+            break
+        dates.append(following)
+    assert all(  # pragma: no mutate
+        day == add_months(origin, months * k) for k, day in enumerate(dates, start=1)
+    ), "INV-MONTH-CLAMP: each date is counted from the origin"
+    return tuple(dates)
+
+
+_DAY_STEPS: Final = tuple(datetime.timedelta(days=days) for days in range(32))
 
 
 def add_days(day: datetime.date, days: int) -> datetime.date:
     """Return ``days`` days after ``day``."""
+    if 0 <= days < len(_DAY_STEPS):
+        return day + _DAY_STEPS[days]
     return day + datetime.timedelta(days=days)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from kernel.calendar import LATEST_SUPPORTED_DATE, add_days, add_months
 from kernel.contracts import (
@@ -124,8 +123,7 @@ def assess_course(request: CourseRequest) -> CourseOutcomeResult:
     return outcome
 
 
-@dataclass(frozen=True)
-class _Due:
+class _Due(NamedTuple):
     next_due_date: datetime.date
     days_overdue: int
     findings: tuple[Finding, ...]

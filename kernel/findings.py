@@ -8,6 +8,7 @@ that each code appears at most once per output, citing every rule that produced 
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from kernel.model import Code, Finding, Item, Severity
@@ -228,6 +229,7 @@ SEVERITY_ORDER: Final[dict[Severity, int]] = {severity: i for i, severity in enu
 CODE_ORDER: Final[dict[Code, int]] = {code: i for i, code in enumerate(Code)}
 
 
+@functools.cache
 def make_finding(code: Code, rule_ids: tuple[str, ...], reason: str = "") -> Finding:
     """Build the finding ``code`` citing ``rule_ids`` (``reason`` fills the text's slot)."""
     ordered = order_rule_ids(rule_ids)
@@ -240,6 +242,7 @@ def make_finding(code: Code, rule_ids: tuple[str, ...], reason: str = "") -> Fin
     )
 
 
+@functools.cache
 def make_item(code: Code, rule_ids: tuple[str, ...]) -> Item:
     """Build the guidance or monitoring item ``code`` citing ``rule_ids``."""
     ordered = order_rule_ids(rule_ids)

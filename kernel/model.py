@@ -238,7 +238,7 @@ class Code(enum.Enum):
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PatientProfile:
     """The clinical facts of one patient. ``None`` means not given (D-FIELDS)."""
 
@@ -262,7 +262,7 @@ class PatientProfile:
     maintenance_preference: MaintenancePreference | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanRequest:
     """Plan a regimen from ``start_date`` through the inclusive ``horizon_date`` (D-HORIZON)."""
 
@@ -272,7 +272,7 @@ class PlanRequest:
     route: Route | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProposedRegimen:
     """A regimen to check (D-CHECK). Every element is optional; an absent one is not checked."""
 
@@ -286,7 +286,7 @@ class ProposedRegimen:
     formulation: Formulation | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckRequest:
     """Check ``regimen`` against the rules for ``profile``."""
 
@@ -294,7 +294,7 @@ class CheckRequest:
     regimen: ProposedRegimen = field(default_factory=ProposedRegimen)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabResult:
     """One lab result. At least one value is required; an absent value was not measured."""
 
@@ -303,7 +303,7 @@ class LabResult:
     homocysteine_umol_per_l: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CourseRequest:
     """A course in progress, assessed as of ``reference_date`` (D-COURSE)."""
 
@@ -322,7 +322,7 @@ class CourseRequest:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldViolation:
     """One offending field: its path (proto field names, ``[i]`` for list items) and why."""
 
@@ -330,14 +330,14 @@ class FieldViolation:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvalidInput:
     """A validation error (D-INVALID): every offending field, and no clinical content."""
 
     violations: tuple[FieldViolation, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A warning or finding: stable code, severity, text, the rule IDs that produced it and the
     source reference numbers of those rules (P4)."""
@@ -349,7 +349,7 @@ class Finding:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """A guidance or monitoring item: stable code, text and citations."""
 
@@ -359,7 +359,7 @@ class Item:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IntervalRule:
     """One maintenance interval rule whose condition holds (D-INTERVAL)."""
 
@@ -370,7 +370,7 @@ class IntervalRule:
     rule_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoadingPhase:
     """The loading phase, or why there is none (``pattern`` NONE_PROPHYLAXIS, no dates)."""
 
@@ -385,7 +385,7 @@ class LoadingPhase:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MaintenancePhase:
     """The lifelong maintenance phase. It has no end date, by construction (P3)."""
 
@@ -402,7 +402,7 @@ class MaintenancePhase:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdministrationGuidance:
     """How each injection is given (R-DOSE-1000, R-FORM-1, D-SITE, D-PLT, D-EARLY)."""
 
@@ -421,7 +421,7 @@ class AdministrationGuidance:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonitoringSchedule:
     """Lab checks (B12 and homocysteine) by date, the homocysteine target and early checks."""
 
@@ -432,7 +432,7 @@ class MonitoringSchedule:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegimenPlan:
     """A plan for home administration or for administration under clinical supervision."""
 
@@ -446,7 +446,7 @@ class RegimenPlan:
     rule_set_version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Referral:
     """REFER: no plan, the reasons in D-OUTCOME order, and the D-OUTCOME warnings only."""
 
@@ -457,7 +457,7 @@ class Referral:
     rule_set_version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegimenCheck:
     """The findings of a regimen check (D-CHECK); never a REFER."""
 
@@ -466,7 +466,7 @@ class RegimenCheck:
     rule_set_version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CourseAssessment:
     """The state of a course in progress (D-COURSE); never a REFER, never an end to therapy.
 
@@ -491,7 +491,7 @@ class CourseAssessment:
     rule_set_version: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleDescription:
     """One R-, D- or INV- ID with its text and source reference numbers."""
 
@@ -500,7 +500,7 @@ class RuleDescription:
     source_references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """The rule set: its version and every ID, in catalogue order."""
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Final
 
-from kernel.calendar import LATEST_SUPPORTED_DATE, add_days, add_months
+from kernel.calendar import (
+    LATEST_SUPPORTED_DATE,
+    add_days,
+    add_months,
+    chain_months,
+    count_months_from,
+)
 from kernel.contracts import (
     LONGEST_INTERVAL_MONTHS,
     STANDARD_LOADING_OFFSETS_DAYS,
@@ -24,7 +31,8 @@ from kernel.findings import make_item, merge_findings
 from kernel.model import (
     AdministrationGuidance,
     Code,
-    InjectionSite,
+    Formulation,
+    IntervalRule,
     InvalidInput,
     Item,
     LoadingPattern,
@@ -39,6 +47,7 @@ from kernel.model import (
     ReferReason,
     RegimenPlan,
     Route,
+    SiteRequest,
 )
 from kernel.profile import (
     REFER_RULES,
@@ -250,17 +259,25 @@ def _plan_valid_request(request: PlanRequest) -> Referral | RegimenPlan:
     if refer_reasons:
         return _refer(request, reading, refer_reasons)
 
-    site = read_site_request(request.profile.site_request)
+    profile = request.profile
+    formulation = profile.formulation
+    assert formulation is not None, "INV-TOTAL-PLAN: validated"  # pragma: no mutate
+    site_warnings = read_site_request(profile.site_request).warnings
     loading = _plan_loading(reading, start, horizon)
     maintenance = _plan_maintenance(reading, loading, start, horizon)
     return RegimenPlan(
         setting=PlanSetting.SUPERVISED if reading.supervised else PlanSetting.HOME,
         loading=loading,
         maintenance=maintenance,
-        guidance=_plan_guidance(request, reading, site.sites, site.rule_ids),
+        guidance=_plan_guidance(
+            formulation,
+            reading.platelet_band,
+            profile.site_request,
+            renal_with_hydroxocobalamin=reading.renal and not reading.cyanocobalamin,
+        ),
         monitoring=_plan_monitoring(reading, start, horizon),
         warnings=merge_findings(
-            [*reading.safety_warnings, *reading.interval_warnings, *site.warnings]
+            [*reading.safety_warnings, *reading.interval_warnings, *site_warnings]
         ),
         interval_rules=reading.interval_rules,
         rule_set_version=RULE_SET_VERSION,
@@ -346,29 +363,18 @@ def _plan_maintenance(
 ) -> MaintenancePhase:
     """D-INTERVAL, D-MONTH (chained), D-HORIZON, D-LIFELONG."""
     due = reading.due_interval_months
-    winners = tuple(rule.rule_id for rule in reading.interval_rules if rule.winner)
-    citations = ("R-DOSE-1000", "R-LIFELONG", "D-INTERVAL", "D-MONTH", "D-LIFELONG", *winners)
     first: datetime.date | None
     if loading.pattern is LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED:
         start_rule = MaintenanceStart.ONE_INTERVAL_AFTER_LAST_LOADING_DOSE_ONCE_PLATEAU_REPORTED
         first = None
-        citations = (*citations, "D-NEURO-OPEN")
     elif loading.pattern is LoadingPattern.NONE_PROPHYLAXIS:
         start_rule = MaintenanceStart.AT_START_DATE
         first = start
-        citations = (*citations, "D-PROPHYLAXIS")
     else:
         start_rule = MaintenanceStart.ONE_INTERVAL_AFTER_LAST_LOADING_DOSE
         first = add_months(loading.injection_dates[-1], due)
-    dates: list[datetime.date] = []
-    if first is not None:
-        dates.append(first)
-        following = add_months(first, due)
-        while following <= horizon:
-            dates.append(following)
-            following = add_months(following, due)
-        citations = (*citations, "D-HORIZON")
-    rule_ids, references = _phase_citations(citations)
+    dates = () if first is None else chain_months(first, due, horizon)
+    rule_ids, references = _maintenance_citations(loading.pattern, reading.interval_rules)
     return MaintenancePhase(
         dose_mcg=DOSE_MCG,
         volume_ml=VOLUME_ML,
@@ -377,43 +383,64 @@ def _plan_maintenance(
         overdue_after_months=reading.overdue_after_months,
         start=start_rule,
         first_due_date=first,
-        injection_dates=tuple(dates),
+        injection_dates=dates,
         lifelong=True,
         rule_ids=rule_ids,
         source_references=references,
     )
 
 
+@functools.cache
+def _maintenance_citations(
+    pattern: LoadingPattern, interval_rules: tuple[IntervalRule, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the maintenance phase's citations: dose, lifelong, interval rules (the winners), month
+    arithmetic, and how it starts."""
+    winners = tuple(rule.rule_id for rule in interval_rules if rule.winner)
+    citations = ("R-DOSE-1000", "R-LIFELONG", "D-INTERVAL", "D-MONTH", "D-LIFELONG", *winners)
+    if pattern is LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED:
+        citations = (*citations, "D-NEURO-OPEN")
+    else:
+        citations = (*citations, "D-HORIZON")
+        if pattern is LoadingPattern.NONE_PROPHYLAXIS:
+            citations = (*citations, "D-PROPHYLAXIS")
+    return _phase_citations(citations)
+
+
+@functools.cache
 def _plan_guidance(
-    request: PlanRequest,
-    reading: ProfileReading,
-    sites: tuple[InjectionSite, ...],
-    site_rule_ids: tuple[str, ...],
+    formulation: Formulation,
+    platelet_band: PlateletBand,
+    site_request: SiteRequest | None,
+    *,
+    renal_with_hydroxocobalamin: bool,
 ) -> AdministrationGuidance:
-    """R-DOSE-1000, R-FORM-1, D-SITE, D-PLT, D-EARLY (and R-RENAL with hydroxocobalamin)."""
-    profile = request.profile
-    assert profile.formulation is not None  # pragma: no mutate
+    """R-DOSE-1000, R-FORM-1, D-SITE, D-PLT, D-EARLY (and R-RENAL with hydroxocobalamin).
+
+    The guidance depends only on its four arguments, so each combination is built once.
+    """
+    site = read_site_request(site_request)
     citations: list[str] = ["R-DOSE-1000", "R-FORM-1", "D-FORMULATIONS", "D-EARLY"]
-    citations.extend(site_rule_ids)
-    if reading.platelet_band is PlateletBand.STANDARD:
+    citations.extend(site.rule_ids)
+    if platelet_band is PlateletBand.STANDARD:
         citations.extend(("R-PLT-STANDARD", "D-PLT"))
         needle: tuple[int | None, int | None] = (None, None)
         pressure: tuple[int | None, int | None] = (None, None)
     else:
         citations.extend(("R-PLT-PRECAUTION", "D-PLT"))
-        if reading.platelet_band is PlateletBand.SEVERE:
+        if platelet_band is PlateletBand.SEVERE:
             citations.append("R-PLT-SEVERE")
         needle, pressure = NEEDLE_GAUGE, PRESSURE_MINUTES
-    if reading.renal and not reading.cyanocobalamin:
+    if renal_with_hydroxocobalamin:
         citations.extend(("R-RENAL", "D-RENAL"))
     rule_ids, references = _phase_citations(tuple(citations))
     return AdministrationGuidance(
         dose_mcg=DOSE_MCG,
         volume_ml=VOLUME_ML,
         concentration_mcg_per_ml=CONCENTRATION_MCG_PER_ML,
-        formulation=profile.formulation,
+        formulation=formulation,
         route=Route.INTRAMUSCULAR,
-        sites=sites,
+        sites=site.sites,
         needle_gauge_min=needle[0],
         needle_gauge_max=needle[1],
         pressure_minutes_min=pressure[0],
@@ -439,14 +466,7 @@ _EARLY_ITEMS: Final = (
 def lab_check_dates(start: datetime.date, horizon: datetime.date) -> tuple[datetime.date, ...]:
     """D-LABS in a plan: start + 3, 6, 9 ... months, each counted from the start; the first is
     always listed, later ones up to the horizon (D-HORIZON)."""
-    dates = [add_months(start, LAB_INTERVAL_MONTHS)]
-    k = 2
-    following = add_months(start, LAB_INTERVAL_MONTHS * k)
-    while following <= horizon:
-        dates.append(following)
-        k += 1
-        following = add_months(start, LAB_INTERVAL_MONTHS * k)
-    return tuple(dates)
+    return count_months_from(start, LAB_INTERVAL_MONTHS, horizon)
 
 
 def _plan_monitoring(

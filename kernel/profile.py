@@ -10,7 +10,8 @@ rule is written twice.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import functools
+from typing import Final, NamedTuple
 
 from kernel.findings import make_finding
 from kernel.model import (
@@ -74,8 +75,7 @@ class Extended(enum.Enum):
     NOT_APPLICABLE = 4
 
 
-@dataclass(frozen=True)
-class ProfileReading:
+class ProfileReading(NamedTuple):
     """The facts of a valid profile that the rules read."""
 
     cyanocobalamin: bool
@@ -99,11 +99,12 @@ def has_prophylactic_indication(profile: PatientProfile) -> bool:
     """D-PROPHYLAXIS: any bariatric procedure, ileal resection of 20 cm or more or of unknown
     length, or Crohn's ileal involvement of 30 cm or more (unknown length is not on its own an
     indication). Safe on unvalidated profiles."""
-    bariatric = profile.bariatric_procedure not in {
-        None,
-        BariatricProcedure.NONE,
-        BariatricProcedure.UNSPECIFIED,
-    }
+    procedure = profile.bariatric_procedure
+    bariatric = not (
+        procedure is None
+        or procedure is BariatricProcedure.NONE
+        or procedure is BariatricProcedure.UNSPECIFIED
+    )
     resection = profile.ileal_resection and (
         profile.ileal_resection_length_cm is None
         or profile.ileal_resection_length_cm >= ILEAL_THRESHOLD_CM
@@ -147,13 +148,97 @@ def _read_platelet_band(platelets: float | None) -> PlateletBand:
     return PlateletBand.SEVERE
 
 
+def _representative(value: float | None, thresholds: tuple[float, ...]) -> float | None:
+    """Return the least threshold at or below ``value`` (or -1 below them all): a number that
+    compares with every threshold exactly as ``value`` does, for ``>=``, ``<`` and ``>``
+    comparisons where the thresholds include every boundary the rules read."""
+    if value is None:
+        return None
+    chosen = -1.0
+    for threshold in thresholds:
+        if value >= threshold:
+            chosen = threshold
+    if chosen != value and chosen in _STRICT_ABOVE:
+        return chosen + 0.5  # strictly above a "> threshold" boundary, still in its class
+    return chosen
+
+
+# Platelets are read with "> 50", ">= 25" and "< 10"; eGFR with "< 60"; lengths with ">= 20" and
+# ">= 30"; age with "< 16". Every reading of a profile depends on its numbers only through these
+# comparisons, so profiles in the same class share one reading, computed once.
+_PLATELET_THRESHOLDS = (0.0, 10.0, 25.0, 50.0)
+_EGFR_THRESHOLDS = (0.0, float(RENAL_EGFR_BELOW_ML_MIN_1_73M2))
+_ILEAL_THRESHOLDS = (0.0, float(ILEAL_THRESHOLD_CM))
+_CROHN_THRESHOLDS = (0.0, float(CROHN_THRESHOLD_CM))
+_STRICT_ABOVE = frozenset({50.0})
+
+
 def read_profile(profile: PatientProfile, *, recurred: bool = False) -> ProfileReading:
     """Read a valid ``profile``. ``recurred`` is a course's RECURRED status, which counts as
-    neurological involvement for D-PLT, D-NEURO-URGENT, D-INTERVAL and D-EXTENDED (D-COURSE)."""
-    profile_neuro = profile.neurological_involvement in {
-        NeurologicalInvolvement.PRESENT,
-        NeurologicalInvolvement.UNKNOWN,
-    }
+    neurological involvement for D-PLT, D-NEURO-URGENT, D-INTERVAL and D-EXTENDED (D-COURSE).
+
+    The reading depends on the profile's numbers only through the rules' thresholds, so it is
+    computed once per equivalence class of profiles (the same classes the exhaustive check
+    enumerates) and shared.
+    """
+    age = profile.age_years
+    key = (
+        profile.formulation,
+        None if age is None else (0 if age < MIN_AGE_YEARS else MIN_AGE_YEARS),
+        profile.deficiency_status,
+        profile.neurological_involvement,
+        _representative(profile.platelets_10e9_per_l, _PLATELET_THRESHOLDS),
+        _representative(profile.egfr_ml_min_1_73m2, _EGFR_THRESHOLDS),
+        profile.renal_impairment_reported,
+        profile.diabetic_nephropathy,
+        profile.folic_acid_started_before_b12,
+        profile.hypersensitivity_cobalt_or_b12,
+        profile.leber_disease_or_tobacco_amblyopia,
+        profile.ileal_resection,
+        _representative(profile.ileal_resection_length_cm, _ILEAL_THRESHOLDS),
+        profile.crohn_ileal_involvement,
+        _representative(profile.crohn_ileal_involvement_length_cm, _CROHN_THRESHOLDS),
+        profile.bariatric_procedure,
+        profile.maintenance_preference,
+    )
+    return _read_profile_class(key, recurred=recurred)
+
+
+_PROFILE_CLASS_FIELDS: Final = (
+    "formulation",
+    "age_years",
+    "deficiency_status",
+    "neurological_involvement",
+    "platelets_10e9_per_l",
+    "egfr_ml_min_1_73m2",
+    "renal_impairment_reported",
+    "diabetic_nephropathy",
+    "folic_acid_started_before_b12",
+    "hypersensitivity_cobalt_or_b12",
+    "leber_disease_or_tobacco_amblyopia",
+    "ileal_resection",
+    "ileal_resection_length_cm",
+    "crohn_ileal_involvement",
+    "crohn_ileal_involvement_length_cm",
+    "bariatric_procedure",
+    "maintenance_preference",
+)
+
+
+@functools.cache
+def _read_profile_class(key: tuple[object, ...], *, recurred: bool) -> ProfileReading:
+    """Read the representative profile of a class (see ``read_profile``)."""
+    representative = PatientProfile(**dict(zip(_PROFILE_CLASS_FIELDS, key, strict=True)))  # type: ignore[arg-type]
+    return _read_profile_representative(representative, recurred=recurred)
+
+
+def _read_profile_representative(profile: PatientProfile, *, recurred: bool) -> ProfileReading:
+    """Read one profile, uncached."""
+    involvement = profile.neurological_involvement
+    profile_neuro = (
+        involvement is NeurologicalInvolvement.PRESENT
+        or involvement is NeurologicalInvolvement.UNKNOWN
+    )
     neuro = profile_neuro or recurred
     cyanocobalamin = profile.formulation is Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
     treatment = _read_treatment(profile, profile_neuro=profile_neuro)
@@ -259,8 +344,7 @@ def _safety_warnings(  # noqa: C901, PLR0913 - one branch per D-OUTCOME warning,
     return tuple(found)
 
 
-@dataclass(frozen=True)
-class _Intervals:
+class _Intervals(NamedTuple):
     ileal_rule: bool
     crohn_rule: bool
     extended: Extended
@@ -313,7 +397,8 @@ def _read_intervals(profile: PatientProfile, *, treatment: Treatment, neuro: boo
         holding.append(("R-MAINT-HYDROXO", 2, overdue, ("D-INTERVAL",)))
     warnings.extend(extended.warnings)
 
-    if profile.bariatric_procedure not in {None, BariatricProcedure.NONE}:
+    procedure = profile.bariatric_procedure
+    if not (procedure is None or procedure is BariatricProcedure.NONE):
         holding.append(("R-POP-BARIATRIC", 3, 3, ("D-INTERVAL",)))
 
     due = min(rule[1] for rule in holding)
@@ -336,8 +421,7 @@ def _read_intervals(profile: PatientProfile, *, treatment: Treatment, neuro: boo
     )
 
 
-@dataclass(frozen=True)
-class _ExtendedAnswer:
+class _ExtendedAnswer(NamedTuple):
     answer: Extended
     warnings: tuple[Finding, ...]
 
@@ -384,8 +468,7 @@ def _read_extended(
     )
 
 
-@dataclass(frozen=True)
-class SiteReading:
+class SiteReading(NamedTuple):
     """The sites, warnings and citations for a site request (D-SITE)."""
 
     sites: tuple[InjectionSite, ...]
@@ -405,7 +488,7 @@ def read_site_request(request: SiteRequest | None) -> SiteReading:
     if request is SiteRequest.VASTUS_LATERALIS:
         return SiteReading((InjectionSite.VASTUS_LATERALIS,), (), base)
     buttock = (*base, "R-SITE-BUTTOCK")
-    if request in {SiteRequest.GLUTEAL_UPPER_OUTER, SiteRequest.VENTROGLUTEAL}:
+    if request is SiteRequest.GLUTEAL_UPPER_OUTER or request is SiteRequest.VENTROGLUTEAL:
         return SiteReading(
             (InjectionSite.GLUTEAL_UPPER_OUTER_QUADRANT, *_DEFAULT_SITES),
             (make_finding(Code.SITE_BUTTOCK_UPPER_OUTER_NEEDLE_ANTERIOR, buttock),),

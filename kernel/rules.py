@@ -8,6 +8,7 @@ number carries "none".
 
 from __future__ import annotations
 
+import functools
 from typing import Final, NamedTuple
 
 RULE_SET_VERSION: Final = "1.0.0"
@@ -320,11 +321,13 @@ RULES: Final[dict[str, RuleEntry]] = {
 RULE_ORDER: Final[dict[str, int]] = {rule_id: index for index, rule_id in enumerate(RULES)}
 
 
-def order_rule_ids(rule_ids: set[str] | frozenset[str] | tuple[str, ...]) -> tuple[str, ...]:
+@functools.cache
+def order_rule_ids(rule_ids: tuple[str, ...]) -> tuple[str, ...]:
     """Return the distinct ``rule_ids`` in catalogue order (P5)."""
     return tuple(sorted(set(rule_ids), key=RULE_ORDER.__getitem__))
 
 
+@functools.cache
 def collect_source_references(rule_ids: tuple[str, ...]) -> tuple[str, ...]:
     """Return the source reference numbers of ``rule_ids``: the distinct references of the cited
     R- rules in ascending order, or ("none",) where none of them has one (P4)."""

@@ -141,7 +141,8 @@ def validate_plan_request(request: PlanRequest) -> tuple[FieldViolation, ...]:
     elif request.horizon_date is not None and request.horizon_date < request.start_date:
         out.add("horizon_date", "must not be before start_date")
     _check_enum(out, "route", request.route, required=False)
-    if request.route not in {None, Route.UNSPECIFIED, Route.INTRAMUSCULAR}:
+    route = request.route
+    if not (route is None or route is Route.UNSPECIFIED or route is Route.INTRAMUSCULAR):
         out.add("route", "only INTRAMUSCULAR is supported")
     violations = out.result()
     assert len({v.field for v in violations}) == len(violations), (  # pragma: no mutate

@@ -1,0 +1,2 @@
+"""The specification of the kernel: requirement catalogue, invariants, decision tables and the
+verification tooling built on them (see specs/README.md)."""

@@ -64,8 +64,10 @@ def chain_months(
     dates = [first]
     year, month, day_of_month = first.year, first.month, first.day
     while True:
-        year_offset, month_zero = divmod(month - 1 + months, MONTHS_PER_YEAR)
-        year, month = year + year_offset, month_zero + 1
+        month += months
+        while month > MONTHS_PER_YEAR:
+            month -= MONTHS_PER_YEAR
+            year += 1
         if day_of_month > SHORTEST_MONTH_DAYS:
             day_of_month = min(day_of_month, days_in_month(year, month))
         following = datetime.date(year, month, day_of_month)
@@ -86,14 +88,16 @@ def count_months_from(
     """
     assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
     dates: list[datetime.date] = []
-    month_index = origin.year * MONTHS_PER_YEAR + origin.month - 1
+    year, month, origin_day = origin.year, origin.month, origin.day
     while True:
-        month_index += months
-        year, month_zero = divmod(month_index, MONTHS_PER_YEAR)
-        day_of_month = origin.day
+        month += months
+        while month > MONTHS_PER_YEAR:
+            month -= MONTHS_PER_YEAR
+            year += 1
+        day_of_month = origin_day
         if day_of_month > SHORTEST_MONTH_DAYS:
-            day_of_month = min(day_of_month, days_in_month(year, month_zero + 1))
-        following = datetime.date(year, month_zero + 1, day_of_month)
+            day_of_month = min(day_of_month, days_in_month(year, month))
+        following = datetime.date(year, month, day_of_month)
         if dates and following > last:
             break
         dates.append(following)

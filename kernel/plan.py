@@ -60,6 +60,9 @@ from kernel.profile import (
 from kernel.rules import RULE_SET_VERSION, collect_source_references, order_rule_ids
 from kernel.validation import validate_plan_request
 
+_STANDARD_LOADING_STEPS: Final = tuple(
+    datetime.timedelta(days=offset) for offset in STANDARD_LOADING_OFFSETS_DAYS
+)
 DOSE_MCG: Final = 1000
 VOLUME_ML: Final = 1.0
 CONCENTRATION_MCG_PER_ML: Final = 1000
@@ -254,7 +257,10 @@ def _plan_valid_request(request: PlanRequest) -> Referral | RegimenPlan:
     horizon = request.horizon_date or start
     reading = read_profile(request.profile)
     refer_reasons = reading.refer_reasons
-    if horizon > LATEST_SUPPORTED_DATE or horizon > add_months(start, 12 * LONGEST_HORIZON_YEARS):
+    if horizon > LATEST_SUPPORTED_DATE or (
+        horizon.year - start.year >= LONGEST_HORIZON_YEARS
+        and horizon > add_months(start, 12 * LONGEST_HORIZON_YEARS)
+    ):
         refer_reasons = (*refer_reasons, ReferReason.NOT_COVERED)
     if refer_reasons:
         return _refer(request, reading, refer_reasons)
@@ -347,7 +353,7 @@ def _plan_loading(
         dose_mcg=DOSE_MCG,
         volume_ml=VOLUME_ML,
         route=Route.INTRAMUSCULAR,
-        injection_dates=tuple(add_days(start, d) for d in STANDARD_LOADING_OFFSETS_DAYS),
+        injection_dates=tuple(start + step for step in _STANDARD_LOADING_STEPS),
         open_ended=False,
         review_date=None,
         rule_ids=rule_ids,

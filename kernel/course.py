@@ -315,6 +315,14 @@ def _labs_due(
     return following
 
 
+def _at_least_months_after(later: datetime.date, earlier: datetime.date, months: int) -> bool:
+    """Whether ``later`` is on or after ``earlier`` + ``months`` (D-MONTH); false when that date
+    lies beyond the calendar, since ``later`` cannot reach it."""
+    if _months_between(earlier, datetime.date.max) < months:
+        return False
+    return later >= add_months(earlier, months)
+
+
 def _lab_findings(
     lab_results: tuple[LabResult, ...], status: CourseNeurologicalStatus
 ) -> list[Finding]:
@@ -336,7 +344,7 @@ def _lab_findings(
     elif (
         len(ordered) > 1
         and ordered[-2][1] < HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L
-        and latest_date >= add_months(ordered[-2][0], STABLE_PAIR_APART_MONTHS)
+        and _at_least_months_after(latest_date, ordered[-2][0], STABLE_PAIR_APART_MONTHS)
         and status in {CourseNeurologicalStatus.NONE, CourseNeurologicalStatus.PLATEAUED}
     ):
         findings.append(

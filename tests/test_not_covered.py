@@ -1,4 +1,4 @@
-"""The inputs answered NOT_COVERED until the proposals in specs/proposed-decisions.md are accepted."""
+"""Inputs answered NOT_COVERED until specs/proposed-decisions.md is accepted."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from kernel.model import (
     PatientProfile,
     PlanRequest,
     ProposedRegimen,
-    ReferReason,
     Referral,
+    ReferReason,
     RegimenCheck,
     RegimenPlan,
 )

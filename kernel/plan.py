@@ -339,9 +339,7 @@ def _plan_loading(
             dose_mcg=DOSE_MCG,
             volume_ml=VOLUME_ML,
             route=Route.INTRAMUSCULAR,
-            injection_dates=tuple(
-                add_days(start, NEURO_LOADING_EVERY_DAYS * k) for k in range(count)
-            ),
+            injection_dates=_every_second_day(start, count),
             open_ended=True,
             review_date=review,
             rule_ids=rule_ids,
@@ -359,6 +357,19 @@ def _plan_loading(
         rule_ids=rule_ids,
         source_references=references,
     )
+
+
+_TWO_DAYS: Final = datetime.timedelta(days=NEURO_LOADING_EVERY_DAYS)
+
+
+def _every_second_day(start: datetime.date, count: int) -> tuple[datetime.date, ...]:
+    """Return ``count`` dates, every second day from ``start``."""
+    dates = [start]
+    day = start
+    for _ in range(count - 1):
+        day += _TWO_DAYS
+        dates.append(day)
+    return tuple(dates)
 
 
 def _plan_maintenance(

@@ -30,6 +30,10 @@ test: $(STAMP) ## Run the test suite
 verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaustive) plus known-bad kernels and mutation
 	$(PY) -m specs.verify
 
+.PHONY: bench-kernel
+bench-kernel: $(STAMP) ## Benchmark the kernel in-process with contracts off (python -O)
+	$(PY) -O -m bench.kernel_plan
+
 .PHONY: lint
 lint: $(STAMP) ## Static checks: ruff, mypy strict, import-linter
 	$(BIN)/ruff check .

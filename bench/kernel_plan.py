@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import statistics
 import sys
@@ -86,7 +87,7 @@ WORKLOADS: dict[str, Callable[[], object]] = {
 
 
 def calibrate() -> int:
-    """A fixed pure-Python workload that tracks the machine's current speed."""
+    """Run a fixed pure-Python workload that tracks the machine's current speed."""
     total = 0
     for number in range(200):
         total += number * number
@@ -119,25 +120,21 @@ def main() -> int:
             per_call = time_per_call_us(function, arguments.calls)
             samples[name].append(per_call)
             ratios[name].append(per_call / calibration)
-    print(
-        f"# Kernel in-process benchmark ({'contracts ON' if contracts_on else 'contracts OFF (-O)'})"
-    )
+    mode = "contracts ON" if contracts_on else "contracts OFF (-O)"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    print(f"# Kernel in-process benchmark ({mode})")
     print()
     print(f"- date: {datetime.datetime.now(tz=datetime.UTC):%Y-%m-%d %H:%M} UTC")
-    print(
-        f"- machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
-    )
-    print(
-        f"- rounds x calls: {arguments.rounds} x {arguments.calls}; command: {' '.join(sys.orig_argv)}"
-    )
+    print(f"- machine: {platform.machine()}, {os.cpu_count()} cores, {python}")
+    print(f"- rounds x calls: {arguments.rounds} x {arguments.calls}")
+    print(f"- command: {' '.join(sys.orig_argv)}")
     print()
     print("| workload | median µs/call | range µs | median ratio to calibration |")
     print("|---|---|---|---|")
     for name, values in samples.items():
         ratio = "1" if name == "calibration" else f"{statistics.median(ratios[name]):.2f}"
-        print(
-            f"| {name} | {statistics.median(values):.2f} | {min(values):.2f}-{max(values):.2f} | {ratio} |"
-        )
+        spread = f"{min(values):.2f}-{max(values):.2f}"
+        print(f"| {name} | {statistics.median(values):.2f} | {spread} | {ratio} |")
     return 0
 
 

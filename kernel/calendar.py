@@ -34,11 +34,20 @@ def days_in_month(year: int, month: int) -> int:
     return _DAYS_IN_MONTH[month - 1]
 
 
+def months_left_in_calendar(day: datetime.date) -> int:
+    """Return how many whole calendar months lie between ``day``'s month and December 9999."""
+    last = datetime.date.max
+    return (last.year - day.year) * MONTHS_PER_YEAR + last.month - day.month
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """Return ``months`` calendar months after ``day``: the same day of the target month,
     clamped to that month's end (D-MONTH). 31 January + 1 month is 28 or 29 February.
     """
     assert months >= 0, "INV-MONTH-CLAMP: months are counted forwards"  # pragma: no mutate
+    assert months <= months_left_in_calendar(day), (
+        "INV-MONTH-CLAMP: within the calendar"
+    )  # pragma: no mutate
     year_offset, month_zero = divmod(day.month - 1 + months, MONTHS_PER_YEAR)
     year, month = day.year + year_offset, month_zero + 1
     day_of_month = day.day
@@ -61,6 +70,9 @@ def chain_months(
     and including ``last``. Chaining keeps a clamped day: 31 January, 28 February, 28 March.
     """
     assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
+    assert months <= months_left_in_calendar(max(first, last)), (
+        "INV-MONTH-CLAMP: within the calendar"
+    )  # pragma: no mutate
     dates = [first]
     year, month, day_of_month = first.year, first.month, first.day
     while True:
@@ -87,6 +99,12 @@ def count_months_from(
     (D-MONTH): the first always, later ones up to and including ``last``.
     """
     assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
+    assert months <= months_left_in_calendar(last), (
+        "INV-MONTH-CLAMP: in the calendar"
+    )  # pragma: no mutate
+    assert 2 * months <= months_left_in_calendar(origin), (
+        "INV-MONTH-CLAMP: in the calendar"
+    )  # pragma: no mutate
     dates: list[datetime.date] = []
     year, month, origin_day = origin.year, origin.month, origin.day
     while True:

@@ -47,7 +47,7 @@ NEURO_LOADING_GAP_DAYS: Final = 2
 
 def check_regimen(request: CheckRequest) -> CheckOutcome:
     """Check a proposed regimen: a validation error, or findings (never REFER)."""
-    assert isinstance(request, CheckRequest), "INV-TOTAL-CHECK: takes a check request"  # pragma: no mutate
+    assert isinstance(request, CheckRequest), "INV-TOTAL-CHECK: a check"  # pragma: no mutate
     violations = validate_check_request(request)
     outcome: CheckOutcome = (
         InvalidInput(violations) if violations else _check_valid_request(request)

@@ -52,7 +52,7 @@ HYDROXOCOBALAMIN_RECURRENCE_INTERVAL_MONTHS: Final = 1
 
 def assess_course(request: CourseRequest) -> CourseOutcomeResult:
     """Assess a course in progress: a validation error or an assessment (never REFER)."""
-    assert isinstance(request, CourseRequest), "INV-TOTAL-COURSE: takes a course request"  # pragma: no mutate
+    assert isinstance(request, CourseRequest), "INV-TOTAL-COURSE: a course"  # pragma: no mutate
     violations = validate_course_request(
         request, prophylaxis=is_prophylaxis_profile(request.profile)
     )

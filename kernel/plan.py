@@ -95,7 +95,7 @@ REFER_WARNING_CODES: Final = frozenset(
 
 def plan_regimen(request: PlanRequest) -> PlanOutcome:  # noqa: PLR0915 - the contracts
     """Plan a regimen: a validation error, a REFER, or a home or supervised plan (D-OUTCOME)."""
-    assert isinstance(request, PlanRequest), "INV-TOTAL-PLAN: takes a plan request"  # pragma: no mutate
+    assert isinstance(request, PlanRequest), "INV-TOTAL-PLAN: a plan request"  # pragma: no mutate
     violations = validate_plan_request(request)
     outcome: PlanOutcome = InvalidInput(violations) if violations else _plan_valid_request(request)
 

@@ -27,14 +27,13 @@ from kernel.contracts import (
     renal_with_cyanocobalamin,
     strictly_increasing,
 )
-from kernel.findings import make_item, merge_findings
+from kernel.findings import make_item
 from kernel.model import (
     AdministrationGuidance,
     Code,
     Formulation,
     IntervalRule,
     InvalidInput,
-    Item,
     LoadingPattern,
     LoadingPhase,
     MaintenancePhase,
@@ -269,7 +268,6 @@ def _plan_valid_request(request: PlanRequest) -> Referral | RegimenPlan:
     profile = request.profile
     formulation = profile.formulation
     assert formulation is not None, "INV-TOTAL-PLAN: validated"  # pragma: no mutate
-    site_warnings = read_site_request(profile.site_request).warnings
     loading = _plan_loading(reading, start, horizon)
     maintenance = _plan_maintenance(reading, loading, start, horizon)
     return RegimenPlan(
@@ -283,9 +281,7 @@ def _plan_valid_request(request: PlanRequest) -> Referral | RegimenPlan:
             renal_with_hydroxocobalamin=reading.renal and not reading.cyanocobalamin,
         ),
         monitoring=_plan_monitoring(reading, start, horizon),
-        warnings=merge_findings(
-            [*reading.safety_warnings, *reading.interval_warnings, *site_warnings]
-        ),
+        warnings=reading.plan_warnings,
         interval_rules=reading.interval_rules,
         rule_set_version=RULE_SET_VERSION,
     )
@@ -300,7 +296,7 @@ def _refer(
     return Referral(
         reasons=reasons,
         urgent=neuro_in_profile(request.profile),
-        warnings=merge_findings(list(reading.safety_warnings)),
+        warnings=reading.refer_warnings,
         rule_ids=order_rule_ids(tuple(rule_ids)),
         rule_set_version=RULE_SET_VERSION,
     )
@@ -311,12 +307,19 @@ def _phase_citations(rule_ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[
     return ordered, collect_source_references(ordered)
 
 
+_PROPHYLAXIS_CITATIONS: Final = _phase_citations(("D-PROPHYLAXIS",))
+_NEURO_LOADING_CITATIONS: Final = _phase_citations(
+    ("R-DOSE-1000", "R-LOAD-NEURO", "D-NEURO-OPEN", "D-HORIZON")
+)
+_STANDARD_LOADING_CITATIONS: Final = _phase_citations(("R-DOSE-1000", "R-LOAD-STD", "D-LOAD-DAYS"))
+
+
 def _plan_loading(
     reading: ProfileReading, start: datetime.date, horizon: datetime.date
 ) -> LoadingPhase:
     """D-LOAD-DAYS, D-NEURO-OPEN, or no loading in prophylaxis (D-PROPHYLAXIS)."""
     if reading.treatment is Treatment.PROPHYLAXIS:
-        rule_ids, references = _phase_citations(("D-PROPHYLAXIS",))
+        rule_ids, references = _PROPHYLAXIS_CITATIONS
         return LoadingPhase(
             pattern=LoadingPattern.NONE_PROPHYLAXIS,
             dose_mcg=DOSE_MCG,
@@ -332,9 +335,7 @@ def _plan_loading(
         review = add_days(start, NEURO_REVIEW_AFTER_DAYS)
         last = max(review, horizon)
         count = (last - start).days // NEURO_LOADING_EVERY_DAYS + 1
-        rule_ids, references = _phase_citations(
-            ("R-DOSE-1000", "R-LOAD-NEURO", "D-NEURO-OPEN", "D-HORIZON")
-        )
+        rule_ids, references = _NEURO_LOADING_CITATIONS
         return LoadingPhase(
             pattern=LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED,
             dose_mcg=DOSE_MCG,
@@ -346,7 +347,7 @@ def _plan_loading(
             rule_ids=rule_ids,
             source_references=references,
         )
-    rule_ids, references = _phase_citations(("R-DOSE-1000", "R-LOAD-STD", "D-LOAD-DAYS"))
+    rule_ids, references = _STANDARD_LOADING_CITATIONS
     return LoadingPhase(
         pattern=LoadingPattern.STANDARD_THREE_TIMES_WEEKLY_TWO_WEEKS,
         dose_mcg=DOSE_MCG,
@@ -487,16 +488,24 @@ def lab_check_dates(start: datetime.date, horizon: datetime.date) -> tuple[datet
     return count_months_from(start, LAB_INTERVAL_MONTHS, horizon)
 
 
+_MONITORING_ITEMS: Final[tuple[Item, ...]] = (_LABS_ITEM, _WATCH_ITEM)
+_EARLY_MONITORING_ITEMS: Final[tuple[Item, ...]] = (*_EARLY_ITEMS, _LABS_ITEM, _WATCH_ITEM)
+_MONITORING_CITATIONS: Final = _phase_citations(
+    ("R-MON-LABS", "R-MON-HCY", "R-MON-SYMPTOMS", "D-LABS", "D-MONTH", "D-HORIZON")
+)
+_EARLY_MONITORING_CITATIONS: Final = _phase_citations(
+    ("R-MON-LABS", "R-MON-HCY", "R-MON-SYMPTOMS", "D-LABS", "D-MONTH", "D-HORIZON", "D-EARLY")
+)
+
+
 def _plan_monitoring(
     reading: ProfileReading, start: datetime.date, horizon: datetime.date
 ) -> MonitoringSchedule:
     """R-MON-LABS, R-MON-HCY, R-MON-SYMPTOMS, D-LABS, and D-EARLY when there is loading."""
-    items: tuple[Item, ...] = (_LABS_ITEM, _WATCH_ITEM)
-    citations = ["R-MON-LABS", "R-MON-HCY", "R-MON-SYMPTOMS", "D-LABS", "D-MONTH", "D-HORIZON"]
-    if reading.treatment is not Treatment.PROPHYLAXIS:
-        items = (*_EARLY_ITEMS, *items)
-        citations.append("D-EARLY")
-    rule_ids, references = _phase_citations(tuple(citations))
+    if reading.treatment is Treatment.PROPHYLAXIS:
+        items, (rule_ids, references) = _MONITORING_ITEMS, _MONITORING_CITATIONS
+    else:
+        items, (rule_ids, references) = _EARLY_MONITORING_ITEMS, _EARLY_MONITORING_CITATIONS
     return MonitoringSchedule(
         lab_check_dates=lab_check_dates(start, horizon),
         homocysteine_target_below_umol_per_l=HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L,

@@ -13,7 +13,7 @@ import enum
 import functools
 from typing import Final, NamedTuple
 
-from kernel.findings import make_finding
+from kernel.findings import make_finding, merge_findings
 from kernel.model import (
     BariatricProcedure,
     Code,
@@ -93,6 +93,8 @@ class ProfileReading(NamedTuple):
     overdue_after_months: int
     safety_warnings: tuple[Finding, ...]
     interval_warnings: tuple[Finding, ...]
+    plan_warnings: tuple[Finding, ...]
+    refer_warnings: tuple[Finding, ...]
 
 
 def has_prophylactic_indication(profile: PatientProfile) -> bool:
@@ -200,6 +202,7 @@ def read_profile(profile: PatientProfile, *, recurred: bool = False) -> ProfileR
         _representative(profile.crohn_ileal_involvement_length_cm, _CROHN_THRESHOLDS),
         profile.bariatric_procedure,
         profile.maintenance_preference,
+        profile.site_request,
     )
     return _read_profile_class(key, recurred=recurred)
 
@@ -222,6 +225,7 @@ _PROFILE_CLASS_FIELDS: Final = (
     "crohn_ileal_involvement_length_cm",
     "bariatric_procedure",
     "maintenance_preference",
+    "site_request",
 )
 
 
@@ -265,6 +269,15 @@ def _read_profile_representative(profile: PatientProfile, *, recurred: bool) -> 
         refer.append(ReferReason.DEFICIENCY_NOT_ESTABLISHED)
 
     intervals = _read_intervals(profile, treatment=treatment, neuro=neuro)
+    safety = _safety_warnings(
+        profile,
+        profile_neuro=profile_neuro,
+        neuro=neuro,
+        treatment=treatment,
+        band=band,
+        renal=renal and cyanocobalamin,
+    )
+    site_warnings = read_site_request(profile.site_request).warnings
     return ProfileReading(
         cyanocobalamin=cyanocobalamin,
         neuro=neuro,
@@ -279,15 +292,10 @@ def _read_profile_representative(profile: PatientProfile, *, recurred: bool) -> 
         interval_rules=intervals.rules,
         due_interval_months=min(rule.due_interval_months for rule in intervals.rules),
         overdue_after_months=min(rule.overdue_after_months for rule in intervals.rules),
-        safety_warnings=_safety_warnings(
-            profile,
-            profile_neuro=profile_neuro,
-            neuro=neuro,
-            treatment=treatment,
-            band=band,
-            renal=renal and cyanocobalamin,
-        ),
+        safety_warnings=safety,
         interval_warnings=intervals.warnings,
+        plan_warnings=merge_findings([*safety, *intervals.warnings, *site_warnings]),
+        refer_warnings=merge_findings(list(safety)),
     )
 
 
@@ -479,6 +487,7 @@ class SiteReading(NamedTuple):
 _DEFAULT_SITES = (InjectionSite.DELTOID, InjectionSite.VASTUS_LATERALIS)
 
 
+@functools.cache
 def read_site_request(request: SiteRequest | None) -> SiteReading:
     """D-SITE: the defaults, the one preferred site requested, the upper outer gluteal with the
     defaults, or the defaults in place of another buttock request."""

@@ -34,6 +34,7 @@ from kernel.model import (
     Formulation,
     IntervalRule,
     InvalidInput,
+    Item,
     LoadingPattern,
     LoadingPhase,
     MaintenancePhase,

@@ -1,0 +1,1 @@
+"""Shared material of the property tests: boundary examples and the laws' helpers."""

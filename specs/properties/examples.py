@@ -1,0 +1,478 @@
+"""Requests at every threshold of the decisions: the ``@example`` cases of the properties.
+
+Random generation finds a bug hidden behind one exact value only by luck, so every property also
+runs these requests, built by hand from the thresholds of ``clinical-decisions.md``: platelets
+9/10, 24/24.9/25, 50/50.1/51 (D-PLT); eGFR 59/60 (D-RENAL); resection 19/20 cm and Crohn's
+29/30 cm, known and unknown (D-INTERVAL, D-PROPHYLAXIS); age 15/16 (D-SCOPE-AGE); every
+deficiency and neurological status (D-DEFICIENCY, D-NEURO-UNKNOWN); 31 January, 29 February in
+leap and common years, and horizons around the review date (D-MONTH, D-HORIZON, D-NEURO-OPEN).
+The same corpus is the first probe run against each known-bad kernel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, TypeVar
+
+from hypothesis import example
+
+from kernel.model import (
+    BariatricProcedure,
+    CheckRequest,
+    CourseNeurologicalStatus,
+    CourseRequest,
+    DeficiencyStatus,
+    Formulation,
+    LabResult,
+    MaintenancePreference,
+    NeurologicalInvolvement,
+    PatientProfile,
+    PlanRequest,
+    ProposedRegimen,
+    Route,
+    SiteRequest,
+)
+
+CYANO: Final = Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
+HYDROXO: Final = Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML
+ABSENT: Final = NeurologicalInvolvement.ABSENT
+PRESENT: Final = NeurologicalInvolvement.PRESENT
+UNKNOWN_NEURO: Final = NeurologicalInvolvement.UNKNOWN
+CONFIRMED: Final = DeficiencyStatus.CONFIRMED
+NOT_PRESENT: Final = DeficiencyStatus.NOT_PRESENT
+UNKNOWN_DEFICIENCY: Final = DeficiencyStatus.UNKNOWN
+
+#: A typical valid profile: adult, confirmed deficiency, no neurology, normal platelets.
+BASE: Final = PatientProfile(
+    formulation=CYANO,
+    age_years=40,
+    deficiency_status=CONFIRMED,
+    neurological_involvement=ABSENT,
+    platelets_10e9_per_l=200.0,
+)
+
+START: Final = datetime.date(2024, 1, 31)
+HORIZON: Final = datetime.date(2025, 3, 1)
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def profile(**changes: object) -> PatientProfile:
+    """Return ``BASE`` with ``changes``."""
+    return dataclasses.replace(BASE, **changes)  # type: ignore[arg-type]
+
+
+def plan(
+    changes: Mapping[str, object] | None = None,
+    start: datetime.date = START,
+    horizon: datetime.date | None = HORIZON,
+) -> PlanRequest:
+    """Return a plan request for ``BASE`` with profile ``changes``."""
+    return PlanRequest(profile=profile(**(changes or {})), start_date=start, horizon_date=horizon)
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles at the thresholds.
+# ---------------------------------------------------------------------------------------------
+
+PLATELET_THRESHOLDS: Final = (None, 9.0, 10.0, 24.0, 24.9, 25.0, 50.0, 50.1, 51.0)
+NEURO_STATUSES: Final = (ABSENT, PRESENT, UNKNOWN_NEURO)
+DEFICIENCIES: Final = (CONFIRMED, NOT_PRESENT, UNKNOWN_DEFICIENCY)
+
+
+def threshold_profiles() -> list[PatientProfile]:
+    """Return one profile per threshold of the decisions (and its neighbour)."""
+    found: list[PatientProfile] = []
+    found.extend(
+        profile(platelets_10e9_per_l=platelets, neurological_involvement=neuro)
+        for platelets, neuro in itertools.product(PLATELET_THRESHOLDS, NEURO_STATUSES)
+    )
+    found.extend(
+        profile(egfr_ml_min_1_73m2=egfr, formulation=formulation)
+        for egfr, formulation in itertools.product((59.0, 59.999, 60.0), (CYANO, HYDROXO))
+    )
+    found.extend(
+        profile(
+            formulation=formulation,
+            renal_impairment_reported=reported,
+            diabetic_nephropathy=nephropathy,
+            egfr_ml_min_1_73m2=90.0,
+        )
+        for formulation, reported, nephropathy in itertools.product(
+            (CYANO, HYDROXO), (False, True), (False, True)
+        )
+    )
+    for length, deficiency in itertools.product((None, 19.0, 19.99, 20.0), DEFICIENCIES):
+        found.append(
+            profile(
+                ileal_resection=True, ileal_resection_length_cm=length, deficiency_status=deficiency
+            )
+        )
+    for length, deficiency, neuro in itertools.product(
+        (None, 29.0, 29.99, 30.0), DEFICIENCIES, (ABSENT, PRESENT)
+    ):
+        found.append(
+            profile(
+                crohn_ileal_involvement=True,
+                crohn_ileal_involvement_length_cm=length,
+                deficiency_status=deficiency,
+                neurological_involvement=neuro,
+            )
+        )
+    for bariatric, deficiency in itertools.product(
+        (BariatricProcedure.ROUX_EN_Y, BariatricProcedure.GASTRIC_BAND), DEFICIENCIES
+    ):
+        found.append(profile(bariatric_procedure=bariatric, deficiency_status=deficiency))
+    found.extend(profile(age_years=age) for age in (0, 15, 16, 120))
+    for deficiency, neuro in itertools.product(DEFICIENCIES, NEURO_STATUSES):
+        found.append(profile(deficiency_status=deficiency, neurological_involvement=neuro))
+    found.extend(
+        (
+            profile(hypersensitivity_cobalt_or_b12=True),
+            profile(leber_disease_or_tobacco_amblyopia=True, neurological_involvement=PRESENT),
+            profile(folic_acid_started_before_b12=True),
+            profile(folic_acid_started_before_b12=True, age_years=15),
+        )
+    )
+    found.extend(
+        profile(site_request=site) for site in SiteRequest if site is not SiteRequest.UNSPECIFIED
+    )
+    extras: tuple[dict[str, object], ...] = (
+        {},
+        {"ileal_resection": True},
+        {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 45.0},
+        {"bariatric_procedure": BariatricProcedure.SLEEVE},
+    )
+    for formulation, neuro, extra in itertools.product((CYANO, HYDROXO), (ABSENT, PRESENT), extras):
+        found.append(
+            profile(
+                formulation=formulation,
+                neurological_involvement=neuro,
+                maintenance_preference=MaintenancePreference.EXTENDED,
+                **extra,
+            )
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan requests.
+# ---------------------------------------------------------------------------------------------
+
+MONTH_END_STARTS: Final = (
+    datetime.date(2024, 1, 31),
+    datetime.date(2023, 1, 31),
+    datetime.date(2024, 2, 29),
+    datetime.date(2023, 2, 28),
+    datetime.date(2024, 11, 30),
+    datetime.date(2024, 12, 31),
+    datetime.date(2100, 1, 31),
+)
+
+
+def plan_examples() -> list[PlanRequest]:
+    """Return plan requests at every threshold, date edge and horizon edge."""
+    found = [
+        PlanRequest(profile=p, start_date=START, horizon_date=HORIZON) for p in threshold_profiles()
+    ]
+    neuro = profile(neurological_involvement=PRESENT)
+    found.extend(
+        plan({"neurological_involvement": PRESENT}, horizon=START + datetime.timedelta(days=days))
+        for days in (0, 13, 14, 15, 16, 100)
+    )
+    start_changes: tuple[dict[str, object], ...] = (
+        {},
+        {"deficiency_status": NOT_PRESENT, "bariatric_procedure": BariatricProcedure.ROUX_EN_Y},
+        {"formulation": HYDROXO},
+        {"maintenance_preference": MaintenancePreference.EXTENDED},
+    )
+    for start, changes in itertools.product(MONTH_END_STARTS, start_changes):
+        found.append(plan(changes, start=start, horizon=start + datetime.timedelta(days=800)))
+    found.extend(
+        (
+            plan(horizon=None),
+            plan(horizon=START),
+            plan(horizon=START + datetime.timedelta(days=11)),
+            PlanRequest(profile=neuro, start_date=START, horizon_date=None),
+            PlanRequest(
+                profile=BASE, start_date=START, horizon_date=HORIZON, route=Route.INTRAMUSCULAR
+            ),
+            # The supported calendar (proposed decisions): the last covered horizon, the next day.
+            plan(start=datetime.date(9899, 1, 1), horizon=datetime.date(9899, 12, 31)),
+            plan(start=datetime.date(9899, 1, 1), horizon=datetime.date(9900, 1, 1)),
+            plan(start=START, horizon=datetime.date(2124, 1, 31)),
+            plan(start=START, horizon=datetime.date(2124, 2, 1)),
+        )
+    )
+    return found
+
+
+def invalid_plan_examples() -> list[PlanRequest]:
+    """Return plan requests invalid in exactly one way each, and one invalid in every way."""
+    invalid_profiles: list[dict[str, object]] = [
+        {"formulation": None},
+        {"formulation": Formulation.UNSPECIFIED},
+        {"formulation": Formulation.METHYLCOBALAMIN},
+        {"formulation": Formulation.OTHER},
+        {"age_years": None},
+        {"age_years": -1},
+        {"age_years": 121},
+        {"deficiency_status": None},
+        {"deficiency_status": DeficiencyStatus.UNSPECIFIED},
+        {"neurological_involvement": None},
+        {"neurological_involvement": NeurologicalInvolvement.UNSPECIFIED},
+        {"platelets_10e9_per_l": -0.1},
+        {"platelets_10e9_per_l": 2000.1},
+        {"platelets_10e9_per_l": float("nan")},
+        {"egfr_ml_min_1_73m2": -1.0},
+        {"egfr_ml_min_1_73m2": 200.5},
+        {"ileal_resection_length_cm": 30.0},
+        {"ileal_resection": True, "ileal_resection_length_cm": 0.0},
+        {"ileal_resection": True, "ileal_resection_length_cm": 600.5},
+        {"crohn_ileal_involvement_length_cm": 30.0},
+        {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 0.0},
+        {"bariatric_procedure": BariatricProcedure.UNSPECIFIED},
+        {"site_request": SiteRequest.UNSPECIFIED},
+        {"maintenance_preference": MaintenancePreference.UNSPECIFIED},
+    ]
+    found = [plan(changes) for changes in invalid_profiles]
+    found.extend(
+        (
+            PlanRequest(profile=BASE, start_date=None),
+            plan(horizon=START - datetime.timedelta(days=1)),
+            PlanRequest(profile=BASE, start_date=START, route=Route.SUBCUTANEOUS),
+            PlanRequest(profile=BASE, start_date=START, route=Route.UNSPECIFIED),
+            PlanRequest(profile=PatientProfile(), start_date=None, route=Route.ORAL),
+        )
+    )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Regimen checks.
+# ---------------------------------------------------------------------------------------------
+
+
+def _loading(offsets: Iterable[int], first: datetime.date = START) -> tuple[datetime.date, ...]:
+    return tuple(first + datetime.timedelta(days=offset) for offset in offsets)
+
+
+def check_examples() -> list[CheckRequest]:
+    """Return regimen checks at every D-CHECK threshold, for the main profile kinds."""
+    regimens = [
+        ProposedRegimen(),
+        *(
+            ProposedRegimen(dose_per_injection_mcg=dose)
+            for dose in (1.0, 99.9, 100.0, 999.9, 1000.0, 1000.1)
+        ),
+        *(
+            ProposedRegimen(maintenance_interval_months=months)
+            for months in (0.5, 1.0, 1.01, 2.0, 2.01, 3.0, 3.01)
+        ),
+        ProposedRegimen(route=Route.SUBCUTANEOUS),
+        ProposedRegimen(route=Route.INTRAMUSCULAR),
+        ProposedRegimen(stop_date=HORIZON),
+        ProposedRegimen(site=SiteRequest.GLUTEAL),
+        ProposedRegimen(site=SiteRequest.VENTROGLUTEAL),
+        *(
+            ProposedRegimen(loading_dates=_loading(offsets), loading_open_ended=open_ended)
+            for offsets, open_ended in itertools.product(
+                (
+                    (0, 2, 4, 7, 9, 11),
+                    (11, 0, 4, 2, 9, 7),
+                    (0, 2, 4, 7, 9),
+                    (0, 3, 6, 9, 12),
+                    (0, 2, 4, 6),
+                    (0, 2, 4, 6, 8, 10, 12),
+                    (0, 2, 4, 7, 9, 11, 14, 16),
+                    (0, 1, 3),
+                    (0, 2, 5),
+                    (0, 2, 2, 4),
+                ),
+                (None, True, False),
+            )
+        ),
+    ]
+    profiles = [
+        BASE,
+        profile(neurological_involvement=PRESENT),
+        profile(formulation=HYDROXO),
+        profile(formulation=HYDROXO, neurological_involvement=UNKNOWN_NEURO),
+        profile(ileal_resection=True, ileal_resection_length_cm=20.0),
+        profile(crohn_ileal_involvement=True),
+        profile(deficiency_status=NOT_PRESENT, bariatric_procedure=BariatricProcedure.SLEEVE),
+        profile(deficiency_status=NOT_PRESENT),
+        profile(platelets_10e9_per_l=24.9, neurological_involvement=PRESENT, age_years=15),
+        profile(egfr_ml_min_1_73m2=59.0, folic_acid_started_before_b12=True),
+    ]
+    found = [CheckRequest(profile=BASE, regimen=regimen) for regimen in regimens]
+    found.extend(
+        CheckRequest(profile=p, regimen=regimen)
+        for p, regimen in itertools.product(profiles[1:], regimens[::3])
+    )
+    found.extend(
+        (
+            CheckRequest(profile=BASE, regimen=ProposedRegimen(dose_per_injection_mcg=0.0)),
+            CheckRequest(profile=BASE, regimen=ProposedRegimen(maintenance_interval_months=-1.0)),
+            CheckRequest(profile=BASE, regimen=ProposedRegimen(route=Route.UNSPECIFIED)),
+            CheckRequest(
+                profile=PatientProfile(),
+                regimen=ProposedRegimen(dose_per_injection_mcg=float("nan")),
+            ),
+        )
+    )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Course assessments.
+# ---------------------------------------------------------------------------------------------
+
+
+def course(
+    changes: Mapping[str, object] | None = None,
+    *,
+    offsets: Iterable[int] = (),
+    reference_days: int = 20,
+    **fields: object,
+) -> CourseRequest:
+    """Return a course for ``BASE`` with profile ``changes`` and injections on ``offsets``."""
+    return CourseRequest(
+        profile=profile(**(changes or {})),
+        start_date=START,
+        reference_date=START + datetime.timedelta(days=reference_days),
+        injection_dates=_loading(offsets),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+STANDARD: Final = (0, 2, 4, 7, 9, 11)
+
+
+def course_examples() -> list[CourseRequest]:
+    """Return courses at the D-COURSE, D-MISSED, D-LABS and D-RECURRENCE thresholds."""
+    neuro = {"neurological_involvement": PRESENT}
+    prophylaxis = {
+        "deficiency_status": NOT_PRESENT,
+        "bariatric_procedure": BariatricProcedure.ROUX_EN_Y,
+    }
+    status = CourseNeurologicalStatus
+    found = [
+        course(offsets=STANDARD[:n], reference_days=days)
+        for n, days in itertools.product(range(7), (0, 5, 12, 30))
+    ]
+    found.extend(
+        course(neuro, offsets=offsets, reference_days=days, neurological_status=s)
+        for offsets, days, s in itertools.product(
+            ((), (0,), (0, 2, 4), (0, 2, 4, 6, 8, 10, 12, 14)),
+            (0, 3, 4, 5, 14, 15, 40),
+            (status.NONE, status.IMPROVING, status.PLATEAUED, status.RECURRED),
+        )
+    )
+    maintenance_profiles: tuple[dict[str, object], ...] = (
+        {},
+        {"formulation": HYDROXO},
+        dict(prophylaxis),
+        {"ileal_resection": True},
+    )
+    found.extend(
+        course(changes, offsets=offsets, reference_days=days, neurological_status=s)
+        for changes, offsets, days, s in itertools.product(
+            maintenance_profiles,
+            ((), (*STANDARD, 42)),
+            (60, 100, 400),
+            (None, status.RECURRED),
+        )
+    )
+    # Maintenance from 31 January: the clamp at the end of February (D-MONTH).
+    found.extend(
+        CourseRequest(
+            profile=profile(**prophylaxis),
+            start_date=datetime.date(2024, 1, 31),
+            reference_date=datetime.date(2024, 1, 31) + datetime.timedelta(days=days),
+            injection_dates=(datetime.date(2024, 1, 31),),
+        )
+        for days in (0, 29, 30, 31, 120)
+    )
+    # Labs: around start + 3 months, with and without results, before and after stabilisation.
+    for days, labs, stabilised in itertools.product(
+        (90, 91, 92, 200, 800),
+        (
+            (),
+            (LabResult(date=START + datetime.timedelta(days=95), homocysteine_umol_per_l=12.0),),
+            (
+                LabResult(date=START + datetime.timedelta(days=30), homocysteine_umol_per_l=9.9),
+                LabResult(date=START + datetime.timedelta(days=90), homocysteine_umol_per_l=9.0),
+            ),
+            (
+                LabResult(date=START + datetime.timedelta(days=30), homocysteine_umol_per_l=9.9),
+                LabResult(date=START + datetime.timedelta(days=60), homocysteine_umol_per_l=9.0),
+                LabResult(date=START + datetime.timedelta(days=60), homocysteine_umol_per_l=10.0),
+            ),
+        ),
+        (None, 45, 90),
+    ):
+        reference = START + datetime.timedelta(days=days)
+        labs_due = tuple(lab for lab in labs if lab.date is not None and lab.date <= reference)
+        stab = (
+            None
+            if stabilised is None or stabilised > days
+            else START + datetime.timedelta(days=stabilised)
+        )
+        found.append(
+            course(
+                prophylaxis,
+                offsets=(0,),
+                reference_days=days,
+                lab_results=labs_due,
+                stabilisation_date=stab,
+            )
+        )
+    found.extend(
+        (
+            course(offsets=(0, 0, 2), reference_days=5),
+            course(offsets=STANDARD, reference_days=40, stop_requested=True),
+            course({"platelets_10e9_per_l": 24.9}, offsets=STANDARD, reference_days=40),
+            course(
+                {"platelets_10e9_per_l": 9.0, **prophylaxis},
+                offsets=(0,),
+                reference_days=40,
+                neurological_status=status.RECURRED,
+            ),
+            course(offsets=(0, 2), reference_days=5, neurological_status=status.RECURRED),
+            course(offsets=(0, 2), reference_days=5, neurological_status=status.PLATEAUED),
+            course(offsets=(30,), reference_days=20),
+            # The supported calendar (proposed decisions).
+            CourseRequest(
+                profile=BASE,
+                start_date=datetime.date(9899, 12, 1),
+                reference_date=datetime.date(9899, 12, 31),
+            ),
+            CourseRequest(
+                profile=BASE,
+                start_date=datetime.date(9899, 12, 1),
+                reference_date=datetime.date(9900, 1, 1),
+            ),
+        )
+    )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Decorating properties with the examples.
+# ---------------------------------------------------------------------------------------------
+
+
+def with_examples(argument: str, requests: Iterable[object]) -> Callable[[F], F]:
+    """Add ``@example(argument=request)`` for every request to a Hypothesis test."""
+
+    def decorate(test: F) -> F:
+        for request in requests:
+            test = example(**{argument: request})(test)
+        return test
+
+    return decorate

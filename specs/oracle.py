@@ -1614,7 +1614,6 @@ def course_phase(request: CourseRequest, facts: Facts) -> CoursePhase | None:
 
 def _course_codes(request: CourseRequest, facts: Facts) -> set[Code]:
     codes: set[Code] = set(facts.safety) | set(facts.population)
-    codes.update(site_codes(request.profile.site_request)[1])
     if request.neurological_status is CourseNeurologicalStatus.RECURRED:
         codes.add(Code.NEURO_RECURRENCE_REVIEW)
     if len(set(request.injection_dates)) != len(request.injection_dates):
@@ -1635,7 +1634,11 @@ def expected_course(request: CourseRequest, facts: Facts) -> ExpectedCourse:
     status = request.neurological_status or CourseNeurologicalStatus.NONE
     recurred = status is CourseNeurologicalStatus.RECURRED
     codes = _course_codes(request, facts)
-    dont_care: set[Code] = set()
+    # open: D-COURSE does not say whether a course repeats the D-SITE warnings of its profile.
+    dont_care: set[Code] = {
+        Code.SITE_BUTTOCK_REPLACED,
+        Code.SITE_BUTTOCK_UPPER_OUTER_NEEDLE_ANTERIOR,
+    }
     if recurred:
         # open: whether NEURO_REVIEW_OVERDUE applies to RECURRED (the rule is stated for loading).
         dont_care.add(Code.NEURO_REVIEW_OVERDUE)

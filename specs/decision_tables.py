@@ -50,7 +50,13 @@ Public API (stable; used by tests/test_decision_tables.py and by the end-to-end 
 - ``Row``: ``.id``, ``.table``, ``.kind``, ``.covers``, ``.request``, ``.expected``, ``.note``;
 - ``observe(kind, result)``: the comparable fields of a kernel result, as plain values;
 - ``compare(row, result)``: the list of mismatches between ``row.expected`` and a kernel result
-  (empty when the row holds).
+  (empty when the row holds);
+- ``SEVERITIES`` (code name -> "critical"/"warning"/"info") and ``REFER_WARNINGS`` (the only codes
+  a REFER may carry), as fixed by the clinical decisions.
+
+An end-to-end test sends ``row.request`` through the service, converts the reply back to kernel
+values and calls ``compare(row, result)``; ``row.kind`` names the operation (plan_regimen,
+check_regimen, assess_course).
 """
 
 from __future__ import annotations

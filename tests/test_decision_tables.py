@@ -7,6 +7,7 @@ checks the kernel invariants on the output of every row (valid and invalid alike
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import itertools
@@ -49,6 +50,7 @@ from specs.decision_tables import (
     Row,
     all_rows,
     compare,
+    observe,
 )
 
 ROWS = all_rows()
@@ -164,6 +166,32 @@ def _safety_warnings(
         problems.append("INV-FOLATE: folic acid before B12 but no FOLATE_BEFORE_B12")
     if _neuro(request) and "NEURO_SEEK_URGENT_SPECIALIST_ADVICE" not in codes:
         problems.append("INV-NEURO-WARNING: neurological involvement without the urgent warning")
+    renal_codes = {"RENAL_PREFER_HYDROXOCOBALAMIN", "RENAL_CARDIOVASCULAR_SIGNAL"}
+    if (
+        profile.formulation is not Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
+        and codes & renal_codes
+    ):
+        problems.append("INV-RENAL: a renal warning without cyanocobalamin")
+    if _renal_cyano(profile) and profile.diabetic_nephropathy:
+        if "RENAL_CARDIOVASCULAR_SIGNAL" not in codes:
+            problems.append("INV-RENAL: diabetic nephropathy without RENAL_CARDIOVASCULAR_SIGNAL")
+    elif "RENAL_CARDIOVASCULAR_SIGNAL" in codes:
+        problems.append("INV-RENAL: RENAL_CARDIOVASCULAR_SIGNAL without diabetic nephropathy")
+    return problems + _platelet_codes(request, codes)
+
+
+def _platelet_codes(
+    request: PlanRequest | CheckRequest | CourseRequest, codes: set[str]
+) -> list[str]:
+    platelets = request.profile.platelets_10e9_per_l
+    precautions = platelets is not None and (
+        25 <= platelets <= 50 or (platelets < 25 and _neuro(request))
+    )
+    problems: list[str] = []
+    if ("THROMBOCYTOPENIA_PRECAUTIONS" in codes) != precautions:
+        problems.append("INV-PLATELET-GUIDANCE: THROMBOCYTOPENIA_PRECAUTIONS exactly for 25-50")
+    if ("PLATELETS_NOT_ASSESSED" in codes) != (platelets is None):
+        problems.append("INV-PLATELET-GUIDANCE: PLATELETS_NOT_ASSESSED exactly when not given")
     return problems
 
 
@@ -347,6 +375,25 @@ def _check_course(request: CourseRequest, course: CourseAssessment) -> list[str]
     )
 
 
+def _check_regimen_check(
+    request: PlanRequest | CheckRequest | CourseRequest, check: RegimenCheck
+) -> list[str]:
+    codes = {finding.code.name for finding in check.findings}
+    problems = _check_findings(check.findings) + _safety_warnings(request, codes)
+    values = [reason.value for reason in check.refer_reasons]
+    if values != sorted(set(values)):
+        problems.append("INV-TOTAL-CHECK: refer reasons repeated or out of D-OUTCOME order")
+    if ("REFER_CONDITION_PRESENT" in codes) != bool(values):
+        problems.append("INV-TOTAL-CHECK: REFER_CONDITION_PRESENT exactly with refer reasons")
+    platelets = request.profile.platelets_10e9_per_l
+    severe = platelets is not None and platelets < 25 and _neuro(request)
+    if ("SUPERVISION_REQUIRED" in codes) != severe:
+        problems.append(
+            "INV-TOTAL-CHECK: SUPERVISION_REQUIRED exactly for platelets < 25 with involvement"
+        )
+    return problems
+
+
 def _check_invalid(row: Row, invalid: InvalidInput) -> list[str]:
     problems: list[str] = []
     fields = [violation.field for violation in invalid.violations]
@@ -386,8 +433,7 @@ def invariant_problems(row: Row, result: Result) -> list[str]:
     elif isinstance(result, Referral) and isinstance(request, PlanRequest):
         problems += _check_referral(request, result)
     elif isinstance(result, RegimenCheck):
-        problems += _check_findings(result.findings)
-        problems += _safety_warnings(request, {f.code.name for f in result.findings})
+        problems += _check_regimen_check(request, result)
     elif isinstance(result, CourseAssessment) and isinstance(request, CourseRequest):
         problems += _check_course(request, result)
     return problems
@@ -443,3 +489,38 @@ def _enum_names(values: type[enum.Enum]) -> set[str]:
 def test_severity_table_names_known_codes() -> None:
     assert set(SEVERITIES) <= _enum_names(Code)
     assert set(SEVERITIES) >= REFER_WARNINGS
+
+
+_WRONG = "__not_in_any_output__"
+
+
+def _perturbed(key: str, value: object, observed: dict[str, object]) -> object | None:
+    """Return an expectation for ``key`` that no correct output can meet, or None if none."""
+    if key == "findings_include":
+        return {_WRONG: "critical"}
+    if key.endswith("_include") or key in {"invalid_fields", "invalid_field_prefixes"}:
+        return [_WRONG]
+    if key.endswith("_exclude"):
+        source = "findings" if key == "findings_exclude" else key.removesuffix("_exclude")
+        present = observed.get(source)
+        names = list(present) if isinstance(present, dict | list) else []
+        return names[:1] or None
+    if key in {"finding_rule_ids", "interval_rule_ids"}:
+        elements = value if isinstance(value, dict) else {}
+        return {name: [_WRONG] for name in elements} or None
+    return _WRONG
+
+
+def test_every_expectation_can_fail() -> None:
+    checked = 0
+    for row in ROWS:
+        result = run(row)
+        observed = observe(row.kind, result)
+        for key, value in row.expected.items():
+            wrong = _perturbed(key, value, observed)
+            if wrong is None:
+                continue
+            mutated = dataclasses.replace(row, expected={**row.expected, key: wrong})
+            assert compare(mutated, result), f"{row.id}: {key} cannot fail"
+            checked += 1
+    assert checked > len(ROWS)

@@ -15,6 +15,9 @@ Each file ``specs/tables/<name>.yaml`` holds one table::
         kind: <optional override>
         covers: [R-..., D-..., INV-...]   # the catalogue IDs the row verifies
         note: <optional: the reading chosen where the decision text is ambiguous>
+        kernel_deviation: <optional: why the kernel is known to disagree with this row; the
+                          row's test is then a strict expected failure until the kernel or the
+                          decisions change>
         input: {profile: {...}, <request fields>}
         expected: {<key>: <value>, ...}   # only the fields the row is about
 
@@ -47,7 +50,8 @@ Expected keys (every key is optional; a row states only what it is about):
 Public API (stable; used by tests/test_decision_tables.py and by the end-to-end tests):
 
 - ``TABLES_DIR``, ``table_names()``, ``load_table(name)``, ``all_rows()``;
-- ``Row``: ``.id``, ``.table``, ``.kind``, ``.covers``, ``.request``, ``.expected``, ``.note``;
+- ``Row``: ``.id``, ``.table``, ``.kind``, ``.covers``, ``.request``, ``.expected``, ``.note``,
+  ``.kernel_deviation``;
 - ``observe(kind, result)``: the comparable fields of a kernel result, as plain values;
 - ``compare(row, result)``: the list of mismatches between ``row.expected`` and a kernel result
   (empty when the row holds);
@@ -120,6 +124,7 @@ class Row:
     request: Request
     expected: Mapping[str, object]
     note: str | None = None
+    kernel_deviation: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,7 +377,9 @@ _EXPECTED_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
         "suggested_interval_months",
     },
 }
-_ROW_KEYS: Final = frozenset({"id", "kind", "covers", "note", "input", "expected"})
+_ROW_KEYS: Final = frozenset(
+    {"id", "kind", "covers", "note", "kernel_deviation", "input", "expected"}
+)
 _TABLE_KEYS: Final = frozenset({"table", "description", "kind", "defaults", "rows"})
 
 
@@ -413,8 +420,9 @@ def _row(
         msg = f"{where}: covers must be a non-empty list of IDs"
         raise TableError(msg)
     note = data.get("note")
-    if note is not None and not isinstance(note, str):
-        msg = f"{where}: note must be text"
+    deviation = data.get("kernel_deviation")
+    if not all(text is None or isinstance(text, str) for text in (note, deviation)):
+        msg = f"{where}: note and kernel_deviation must be text"
         raise TableError(msg)
     expected = _mapping(data.get("expected"), f"{where}.expected")
     if not expected:
@@ -433,7 +441,8 @@ def _row(
         covers=tuple(str(rule_id) for rule_id in covers),
         request=_request(kind, merged, f"{where}.input"),
         expected=expected,
-        note=note,
+        note=None if note is None else str(note),
+        kernel_deviation=None if deviation is None else str(deviation),
     )
 
 

@@ -68,7 +68,17 @@ def run(row: Row) -> Result:
     return assess_course(request)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def _row_param(row: Row) -> object:
+    """A row as a test parameter; a row the kernel is known to disagree with is a strict xfail."""
+    marks = (
+        [pytest.mark.xfail(reason=f"kernel deviation: {row.kernel_deviation}", strict=True)]
+        if row.kernel_deviation
+        else []
+    )
+    return pytest.param(row, id=row.id, marks=marks)
+
+
+@pytest.mark.parametrize("row", [_row_param(row) for row in ROWS])
 def test_row(row: Row) -> None:
     problems = compare(row, run(row))
     note = f" (note: {row.note})" if row.note else ""

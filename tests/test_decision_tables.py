@@ -534,3 +534,14 @@ def test_every_expectation_can_fail() -> None:
             assert compare(mutated, result), f"{row.id}: {key} cannot fail"
             checked += 1
     assert checked > len(ROWS)
+
+
+@pytest.mark.covers("R-MON-HCY", "R-MON-LABS")
+def test_every_plan_targets_homocysteine_below_10() -> None:
+    plans = [result for row in ROWS if isinstance(result := run(row), RegimenPlan)]
+    assert plans
+    assert {plan.monitoring.homocysteine_target_below_umol_per_l for plan in plans} == {10}
+    assert all(
+        "LABS_B12_HOMOCYSTEINE" in {item.code.name for item in plan.monitoring.items}
+        for plan in plans
+    )

@@ -131,6 +131,15 @@ def _check_valid_request(request: CheckRequest) -> RegimenCheck:
     reading = read_profile(request.profile)
     refer_reasons = reading.refer_reasons
     findings: list[Finding] = [*reading.safety_warnings, *reading.interval_warnings]
+    if regimen.formulation is not None and regimen.formulation is not request.profile.formulation:
+        findings.append(
+            make_finding(
+                Code.NOT_COVERED,
+                ("D-OUTCOME", "D-CHECK"),
+                reason="The proposed formulation differs from the profile's formulation"
+                " (specs/proposed-decisions.md, D-PROPOSED-FORMULATION-MISMATCH).",
+            )
+        )
     if refer_reasons:
         names = ", ".join(reason.name for reason in refer_reasons)
         findings.append(

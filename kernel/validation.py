@@ -175,12 +175,6 @@ def validate_check_request(request: CheckRequest) -> tuple[FieldViolation, ...]:
     _check_enum(out, "regimen.route", regimen.route, required=False)
     if regimen.formulation is not None:
         _check_formulation(out, "regimen.formulation", regimen.formulation)
-        if (
-            "regimen.formulation" not in out.reasons
-            and request.profile.formulation is not None
-            and regimen.formulation is not request.profile.formulation
-        ):
-            out.add("regimen.formulation", "contradicts profile.formulation")
     violations = out.result()
     assert len({v.field for v in violations}) == len(violations), (  # pragma: no mutate
         "INV-VALIDATION: each offending field is named once"

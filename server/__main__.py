@@ -1,0 +1,7 @@
+"""``python -m server``: run the server (see ``server.main``)."""
+
+import sys
+
+from server.main import main
+
+sys.exit(main())

@@ -1,0 +1,183 @@
+"""Server configuration: command-line flags, then environment variables, then defaults.
+
+Every setting has a flag (``--max-workers``) and an environment variable
+(``B12_DOSING_MAX_WORKERS``); a flag wins over the variable, the variable over the default. The
+defaults serve plaintext on 127.0.0.1:50051, which only the local machine can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+ENV_PREFIX: Final = "B12_DOSING_"
+DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for TLS; with ``client_ca`` the server requires client certificates (mTLS)."""
+
+    certificate: Path
+    private_key: Path
+    client_ca: Path | None = None
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything the composition root needs to build a server."""
+
+    # host:port to listen on; port 0 picks a free port (create_server returns it).
+    address: str = DEFAULT_ADDRESS
+    # Threads running calls. The kernel is pure Python, so more threads than cores buy only
+    # room for calls waiting on the network.
+    max_workers: int = 8
+    # Calls in progress at once; beyond it, new calls fail fast with RESOURCE_EXHAUSTED.
+    max_concurrent_rpcs: int = 256
+    # The largest request accepted; larger ones fail with RESOURCE_EXHAUSTED. 256 KiB holds a
+    # lifetime of injections and lab results many times over.
+    max_receive_message_bytes: int = 256 * 1024
+    # On SIGTERM/SIGINT: seconds to keep serving with health NOT_SERVING, so that load balancers
+    # stop sending new calls, before the server stops accepting them.
+    drain_seconds: float = 0.0
+    # Then: seconds for the calls in progress to finish before they are cancelled.
+    grace_seconds: float = 10.0
+    # One log line per call (method, status code, latency; never request or response content).
+    access_log: bool = True
+    log_level: str = "INFO"
+    # Let several server processes share the port (SO_REUSEPORT), one per core. Off by default,
+    # so that a second server on a taken port fails instead of silently sharing it.
+    reuse_port: bool = False
+    tls: TlsFiles | None = None
+
+    def __post_init__(self) -> None:
+        """Reject settings the server cannot use."""
+        if self.max_workers < 1:
+            raise ConfigError("max_workers must be at least 1")  # noqa: EM101, TRY003
+        if self.max_concurrent_rpcs < 1:
+            raise ConfigError("max_concurrent_rpcs must be at least 1")  # noqa: EM101, TRY003
+        if self.max_receive_message_bytes < 1:
+            raise ConfigError("max_receive_message_bytes must be positive")  # noqa: EM101, TRY003
+        if self.drain_seconds < 0 or self.grace_seconds < 0:
+            raise ConfigError("drain and grace periods must not be negative")  # noqa: EM101, TRY003
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _env(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    message = f"not a yes/no value: {text!r}"
+    raise argparse.ArgumentTypeError(message)
+
+
+_CONVERTERS: Final[Mapping[str, Callable[[str], Any]]] = {
+    "address": str,
+    "max_workers": int,
+    "max_concurrent_rpcs": int,
+    "max_receive_message_bytes": int,
+    "drain_seconds": float,
+    "grace_seconds": float,
+    "access_log": _parse_bool,
+    "log_level": str,
+    "reuse_port": _parse_bool,
+    "tls_cert": Path,
+    "tls_key": Path,
+    "tls_client_ca": Path,
+}
+_TLS_SETTINGS: Final = ("tls_cert", "tls_key", "tls_client_ca")
+_METAVARS: Final[Mapping[Callable[[str], Any], str]] = {
+    int: "N",
+    float: "SECONDS",
+    _parse_bool: "BOOL",
+    Path: "PATH",
+}
+
+_HELP: Final = {
+    "address": "host:port to listen on (port 0: any free port)",
+    "max_workers": "threads running calls",
+    "max_concurrent_rpcs": "calls in progress at once; more fail with RESOURCE_EXHAUSTED",
+    "max_receive_message_bytes": "largest request accepted; larger ones: RESOURCE_EXHAUSTED",
+    "drain_seconds": "on SIGTERM/SIGINT, seconds to report NOT_SERVING before stopping",
+    "grace_seconds": "then, seconds for calls in progress to finish",
+    "access_log": "log method, status and latency of every call (true/false)",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "reuse_port": "share the port with other server processes (true/false)",
+    "tls_cert": "PEM certificate chain: serve TLS (with --tls-key)",
+    "tls_key": "PEM private key of --tls-cert",
+    "tls_client_ca": "PEM CA bundle: require client certificates signed by it (mTLS)",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command-line parser. Its flags default to ``None`` (not given), so that
+    ``load`` can fall back to the environment and then to ``ServerConfig``'s defaults."""
+    result = argparse.ArgumentParser(
+        prog="b12-dosing-server",
+        description="Serve the B12 dosing API (b12.dosing.v1.DosingService) over gRPC.",
+        epilog=f"Every flag can also be set by an environment variable, {ENV_PREFIX}<FLAG> (for"
+        f" example {_env('max_workers')}=4); a flag wins over the variable.",
+    )
+    defaults = ServerConfig()
+    for name, convert in _CONVERTERS.items():
+        default = getattr(defaults, name, None)
+        shown = "" if default is None else f" (default: {default})"
+        result.add_argument(
+            _flag(name),
+            type=convert,
+            default=None,
+            metavar=_METAVARS.get(convert, "VALUE"),
+            help=f"{_HELP[name]}; env {_env(name)}{shown}",
+        )
+    return result
+
+
+def load(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> ServerConfig:
+    """Return the configuration from ``argv`` (flags) and ``environ`` (variables).
+
+    Exits with status 2 and a message on a bad value, like any command-line error.
+    """
+    environ = os.environ if environ is None else environ
+    command_line = parser()
+    arguments = vars(command_line.parse_args(argv))
+    values: dict[str, Any] = {}
+    for name, convert in _CONVERTERS.items():
+        value = arguments[name]
+        text = environ.get(_env(name), "")
+        if value is None and text:
+            try:
+                value = convert(text)
+            except (ValueError, argparse.ArgumentTypeError) as error:
+                command_line.error(f"{_env(name)}: {error}")
+        if value is not None:
+            values[name] = value
+    certificate, key, client_ca = (values.pop(name, None) for name in _TLS_SETTINGS)
+    if (certificate is None) != (key is None):
+        command_line.error("--tls-cert and --tls-key go together")
+    if client_ca is not None and certificate is None:
+        command_line.error("--tls-client-ca needs --tls-cert and --tls-key")
+    if certificate is not None and key is not None:
+        values["tls"] = TlsFiles(certificate, key, client_ca)
+    try:
+        return ServerConfig(**values)
+    except ConfigError as error:
+        command_line.error(str(error))

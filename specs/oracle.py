@@ -495,13 +495,8 @@ def check_expectation(request: CheckRequest) -> FieldExpectation:
     ):
         if _optional_enum_unspecified(enum_value):
             expect.need("regimen." + name)
-    if regimen.formulation is not None and (
-        regimen.formulation not in SUPPORTED_FORMULATIONS
-        or regimen.formulation is not request.profile.formulation
-    ):
-        # open: an unsupported proposed formulation, or one that differs from the profile's, may
-        # be a validation error or be checked.
-        expect.may("regimen.formulation")
+    if regimen.formulation is not None and regimen.formulation not in SUPPORTED_FORMULATIONS:
+        expect.need("regimen.formulation")
     return expect
 
 
@@ -1384,20 +1379,10 @@ def expected_check_codes(  # noqa: C901, PLR0912 - one branch per row of the D-C
         expected.add(Code.REFER_CONDITION_PRESENT)
     if facts.supervised:
         expected.add(Code.SUPERVISION_REQUIRED)
-    formulation_known = regimen.formulation in {None, profile.formulation}
-    if not formulation_known:
-        # open: which formulation the renal, extended and interval rules read when the
-        # proposed formulation differs from the profile's.
-        dont_care.update(
-            {
-                Code.RENAL_PREFER_HYDROXOCOBALAMIN,
-                Code.RENAL_CARDIOVASCULAR_SIGNAL,
-                Code.INTERVAL_LONGER_THAN_RECOMMENDED,
-                Code.MONTHLY_MORE_EFFECTIVE,
-                Code.EXTENDED_NOT_AVAILABLE,
-                Code.EXTENDED_NOT_APPLICABLE,
-            }
-        )
+    if regimen.formulation not in {None, profile.formulation}:
+        # D-PROPOSED-FORMULATION-MISMATCH (specs/proposed-decisions.md): every rule reads the
+        # profile's formulation, and the check adds the critical NOT_COVERED.
+        expected.add(Code.NOT_COVERED)
     dose = regimen.dose_per_injection_mcg
     if dose is not None:
         if dose > DOSE_MCG:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 
+import kernel
 from kernel import assess_course, check_regimen, plan_regimen
 from kernel.model import (
     CheckRequest,
@@ -124,10 +125,13 @@ def test_outputs_do_not_depend_on_the_hash_seed() -> None:
     different hash seeds. Cheat ruled out: an output order taken from iterating a set or a dict
     of enums or strings (their hashes change with PYTHONHASHSEED)."""
     digests = set()
+    # The kernel under test (the repository's, or a known-bad copy) comes first on the path.
+    kernel_parent = str(Path(kernel.__file__).resolve().parent.parent)
+    path = os.pathsep.join(dict.fromkeys((kernel_parent, str(ROOT))))
     for seed in ("0", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": path}
         result = subprocess.run(
-            [sys.executable, "-m", "specs.properties.digest"],
+            [sys.executable, "-P", "-m", "specs.properties.digest"],
             check=True,
             capture_output=True,
             text=True,

@@ -6,7 +6,8 @@ becomes an ``OperationOutcome`` (a REFER is "no regimen proposed", never a defau
 How a ``RegimenPlan`` maps (every element carries the rule IDs that produced it, P4):
 
 - ``status`` ``draft`` / ``intent`` ``proposal`` by default (decision support proposes); a caller
-  that adopts the plan may ask for ``active`` / ``plan``. ``category`` is ``community`` for a HOME
+  that adopts the plan may ask for ``active`` and ``plan`` (or ``order``, as when a CDS Hooks
+  suggestion replaces a draft order). ``category`` is ``community`` for a HOME
   plan and ``outpatient`` for a SUPERVISED one; ``courseOfTherapyType`` is ``continuous``
   (lifelong, R-LIFELONG).
 - ``medicationCodeableConcept``: RxNorm 309594 (cyanocobalamin 1000 mcg/mL) or 317106
@@ -70,10 +71,11 @@ from kernel.model import (
 )
 
 JsonObject = dict[str, object]
-Intent = Literal["proposal", "plan"]
+Intent = Literal["proposal", "plan", "order"]
 Status = Literal["draft", "active"]
 
-INTENTS: Final[tuple[Intent, ...]] = ("proposal", "plan")
+INTENTS: Final[tuple[Intent, ...]] = ("proposal", "plan", "order")
+INTENT_BY_NAME: Final[Mapping[str, Intent]] = {intent: intent for intent in INTENTS}
 STATUSES: Final[tuple[Status, ...]] = ("draft", "active")
 
 CANONICAL_BASE: Final = "https://b12-dosing.example/fhir"

@@ -475,7 +475,7 @@ def test_intent_and_status_are_selectable_and_checked() -> None:
     assert (resource["intent"], resource["status"]) == ("plan", "active")
     assert resource["subject"] == {"reference": "Patient/7"}
     with pytest.raises(fhir.ExportError, match="intent"):
-        fhir.medication_request(plan, intent="order")  # type: ignore[arg-type]
+        fhir.medication_request(plan, intent="filler-order")  # type: ignore[arg-type]
     with pytest.raises(fhir.ExportError, match="status"):
         fhir.medication_request(plan, status="completed")  # type: ignore[arg-type]
 

@@ -1,0 +1,678 @@
+"""Reading kernel inputs from FHIR R4 JSON: the draft B12 order and the prefetched patient facts.
+
+Translation only: every fact is read from a code or a field named here, never inferred, and a
+fact that is not there stays absent. What each kernel field is read from:
+
+Order (the draft ``MedicationRequest``; ``medicationCodeableConcept``, or ``medicationReference``
+to a contained ``Medication`` or one in the draft-orders Bundle):
+
+- ``formulation``: RxNorm 309594 -> cyanocobalamin 1000 mcg/mL, 317106 -> hydroxocobalamin
+  1000 mcg/mL (D-FORMULATIONS). Any other product whose code display or text names a cobalamin or
+  vitamin B12 is a B12 order of an unsupported formulation (METHYLCOBALAMIN when it names
+  methylcobalamin, OTHER otherwise), which the kernel reports as invalid; other orders are ignored.
+- ``dose_per_injection_mcg``: ``doseAndRate.doseQuantity`` in UCUM ``ug``, ``mg`` (x 1000), or
+  ``mL`` (x 1000, the 1000 mcg/mL concentration of both supported products).
+- each ``dosageInstruction`` by ``Timing.repeat.periodUnit``: ``mo`` / ``a`` is maintenance
+  (interval in months = ``periodMax`` when given, else ``period``, divided by ``frequency``; a
+  bound end is a stop date: ``boundsPeriod.end``, or the last dose of a ``count``); ``d`` / ``wk``
+  is loading (dates from ``Timing.event``, or from ``boundsPeriod.start`` with ``frequency`` 1
+  per ``period`` days; open-ended when there is neither an end nor a count).
+- ``route``: SNOMED CT 78421000 intramuscular, 34206005 subcutaneous, 47625008 intravenous,
+  26643006 oral; any other coded route is OTHER.
+- ``site``: SNOMED CT 35259002 deltoid, 1403006 vastus lateralis, 78333006 gluteus medius
+  (ventrogluteal), 46862004 buttock (upper outer quadrant when the text says so, otherwise a
+  buttock without quadrant), 206007 gluteus maximus (a buttock without quadrant).
+
+Patient facts (prefetch; see ``PREFETCH``):
+
+- ``age_years``: ``Patient.birthDate`` at the service's date (a partial date is read only when
+  every day it allows gives the same age).
+- ``platelets_10e9_per_l``: the most recent final/amended/corrected ``Observation`` with LOINC
+  777-3 or 26515-7 and a plain value (no comparator) in UCUM ``10*3/uL``, ``10*9/L`` or ``/nL``.
+- ``egfr_ml_min_1_73m2``: likewise, LOINC 33914-3, 48642-3, 48643-1, 62238-1, 88293-6, 88294-4 or
+  98979-8 in UCUM ``mL/min/{1.73_m2}``.
+- ``deficiency_status`` and ``neurological_involvement``: the most recent assessment
+  ``Observation`` coded in ``ASSESSMENT_SYSTEM`` (see ``ASSESSMENTS``); otherwise an active
+  ``Condition`` by its verification status: ICD-10 / ICD-10-CM D51.* (vitamin B12 deficiency
+  anaemia: confirmed -> CONFIRMED, refuted -> NOT_PRESENT, other statuses -> UNKNOWN), G32.0
+  (subacute combined degeneration of the spinal cord: confirmed -> PRESENT, provisional,
+  differential or unconfirmed -> UNKNOWN; a refuted one says nothing about other neurological
+  involvement).
+- ``renal_impairment_reported``: an active confirmed Condition N17.*, N18.3*, N18.4, N18.5,
+  N18.6 or N19 (acute kidney failure, chronic kidney disease stage 3 or worse, kidney failure).
+- ``diabetic_nephropathy``: ICD-10-CM E08.21, E09.21, E10.21, E11.21, E13.21; ICD-10 N08.3,
+  E10.2, E11.2, E12.2, E13.2, E14.2.
+- ``bariatric_procedure``: ICD-10-CM Z98.84 (bariatric surgery status) -> OTHER.
+
+Not read from the record (the kernel's meaning of an absent yes/no fact applies: no, D-FIELDS):
+folic acid started before B12, hypersensitivity to cobalt or B12, Leber's disease or tobacco
+amblyopia, ileal resection and Crohn's ileal involvement (and their lengths). Every card says so.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from kernel import add_months
+from kernel.model import (
+    BariatricProcedure,
+    DeficiencyStatus,
+    Formulation,
+    NeurologicalInvolvement,
+    PatientProfile,
+    ProposedRegimen,
+    Route,
+    SiteRequest,
+)
+from server.fhir import CANONICAL_BASE
+
+JsonObject = dict[str, object]
+
+LOINC: Final = "http://loinc.org"
+SNOMED: Final = "http://snomed.info/sct"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM: Final = "http://unitsofmeasure.org"
+ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
+ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+ASSESSMENT_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/assessment"
+
+PLATELET_LOINC: Final = frozenset({"777-3", "26515-7"})
+EGFR_LOINC: Final = frozenset(
+    {"33914-3", "48642-3", "48643-1", "62238-1", "88293-6", "88294-4", "98979-8"}
+)
+PLATELET_UNITS: Final = frozenset({"10*3/uL", "10*9/L", "/nL"})
+EGFR_UNITS: Final = frozenset({"mL/min/{1.73_m2}"})
+FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
+ACTIVE_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
+
+# Assessment Observations: code -> value code -> kernel value.
+DEFICIENCY_CODE: Final = "deficiency-status"
+NEURO_CODE: Final = "neurological-involvement"
+ASSESSMENTS: Final[Mapping[str, Mapping[str, DeficiencyStatus | NeurologicalInvolvement]]] = {
+    DEFICIENCY_CODE: {
+        "confirmed": DeficiencyStatus.CONFIRMED,
+        "not-present": DeficiencyStatus.NOT_PRESENT,
+        "unknown": DeficiencyStatus.UNKNOWN,
+    },
+    NEURO_CODE: {
+        "present": NeurologicalInvolvement.PRESENT,
+        "absent": NeurologicalInvolvement.ABSENT,
+        "unknown": NeurologicalInvolvement.UNKNOWN,
+    },
+}
+
+RXNORM_FORMULATIONS: Final = {
+    "309594": Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML,
+    "317106": Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML,
+}
+_B12_WORDS: Final = re.compile(r"cobalamin|vitamin\s*b\s*-?\s*12\b|\bb12\b", re.IGNORECASE)
+ROUTES: Final = {
+    "78421000": Route.INTRAMUSCULAR,
+    "34206005": Route.SUBCUTANEOUS,
+    "47625008": Route.INTRAVENOUS,
+    "26643006": Route.ORAL,
+}
+SITES: Final = {
+    "35259002": SiteRequest.DELTOID,
+    "1403006": SiteRequest.VASTUS_LATERALIS,
+    "78333006": SiteRequest.VENTROGLUTEAL,
+    "46862004": SiteRequest.GLUTEAL,
+    "206007": SiteRequest.GLUTEAL,
+}
+DOSE_UNITS_MCG: Final = {"ug": 1.0, "mg": 1000.0, "mL": 1000.0}
+MONTHS_PER: Final = {"mo": 1, "a": 12}
+DAYS_PER: Final = {"d": 1, "wk": 7}
+
+_RENAL: Final = re.compile(r"^(N17(\.\d+)?|N18\.(3\d?|4|5|6)|N19)$")
+_NEPHROPATHY_CM: Final = frozenset({"E08.21", "E09.21", "E10.21", "E11.21", "E13.21"})
+_NEPHROPATHY_WHO: Final = frozenset({"N08.3", "E10.2", "E11.2", "E12.2", "E13.2", "E14.2"})
+_DEFICIENCY: Final = re.compile(r"^D51(\.\d)?$")
+_SCD: Final = "G32.0"
+_BARIATRIC_CM: Final = "Z98.84"
+
+NOT_READ: Final = (
+    "folic acid started before B12",
+    "hypersensitivity to cobalt or vitamin B12",
+    "Leber's disease or tobacco amblyopia",
+    "ileal resection (and its length)",
+    "Crohn's disease with ileal involvement (and its length)",
+)
+
+
+class FhirInputError(ValueError):
+    """The request's FHIR content is not what the hook requires (an HTTP 400)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON helpers: every read checks the type it expects.
+# ---------------------------------------------------------------------------------------------
+
+
+def as_object(value: object) -> JsonObject | None:
+    """Return ``value`` when it is a JSON object, else None."""
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return value
+    return None
+
+
+def objects(value: object) -> list[JsonObject]:
+    """Return the JSON objects of a JSON array (other items are skipped)."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in (as_object(element) for element in value) if item is not None]
+
+
+def text(value: object) -> str | None:
+    """Return ``value`` when it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def number(value: object) -> float | None:
+    """Return ``value`` when it is a JSON number (not a boolean), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def codings(concept: object) -> list[tuple[str, str, str]]:
+    """Return the (system, code, display) of every coding of a CodeableConcept."""
+    found: list[tuple[str, str, str]] = []
+    node = as_object(concept)
+    if node is None:
+        return found
+    for coding in objects(node.get("coding")):
+        system, code = text(coding.get("system")), text(coding.get("code"))
+        if system is not None and code is not None:
+            found.append((system, code, text(coding.get("display")) or ""))
+    return found
+
+
+def concept_text(concept: object) -> str:
+    """Return the text of a CodeableConcept and the displays of its codings, joined."""
+    node = as_object(concept) or {}
+    parts = [text(node.get("text")) or ""]
+    parts.extend(display for _, _, display in codings(node))
+    return " ".join(part for part in parts if part)
+
+
+def parse_date(value: object) -> datetime.date | None:
+    """Return the date of a FHIR date or dateTime (its first 10 characters), else None."""
+    raw = text(value)
+    if raw is None or len(raw) < len("YYYY-MM-DD"):
+        return None
+    try:
+        return datetime.date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def resources(bundle: object) -> list[JsonObject]:
+    """Return the resources of a Bundle's entries (or the resource itself if not a Bundle)."""
+    node = as_object(bundle)
+    if node is None:
+        return []
+    if node.get("resourceType") != "Bundle":
+        return [node]
+    found: list[JsonObject] = []
+    for entry in objects(node.get("entry")):
+        resource = as_object(entry.get("resource"))
+        if resource is not None:
+            found.append(resource)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# What was read, and what was not.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reading:
+    """The kernel inputs read so far, with what is missing and what could not be read."""
+
+    missing: list[str] = field(default_factory=list)  # required facts absent: no check
+    unread: list[str] = field(default_factory=list)  # present in the record, but not usable
+
+    def need(self, fact: str) -> None:
+        """Record a required fact that is absent."""
+        self.missing.append(fact)
+
+    def skip(self, note: str) -> None:
+        """Record a value that is in the record but could not be read."""
+        self.unread.append(note)
+
+
+# ---------------------------------------------------------------------------------------------
+# The order.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class B12Order:
+    """One draft B12 MedicationRequest and what was read from it."""
+
+    resource: JsonObject
+    reference: str | None  # "MedicationRequest/<id>" when it has an id
+    formulation: Formulation
+    regimen: ProposedRegimen
+    start: (
+        datetime.date
+    )  # of the proposed regimen: its first dated dose, else authoredOn, else today
+    unread: tuple[str, ...]
+
+
+def _medication_concept(order: JsonObject, bundle: Sequence[JsonObject]) -> object:
+    if "medicationCodeableConcept" in order:
+        return order["medicationCodeableConcept"]
+    reference = text((as_object(order.get("medicationReference")) or {}).get("reference"))
+    if reference is None:
+        return None
+    candidates: list[JsonObject] = []
+    if reference.startswith("#"):
+        candidates = [r for r in objects(order.get("contained")) if r.get("id") == reference[1:]]
+    else:
+        candidates = [
+            r
+            for r in bundle
+            if r.get("resourceType") == "Medication" and f"Medication/{r.get('id')}" == reference
+        ]
+    return candidates[0].get("code") if candidates else None
+
+
+def order_formulation(concept: object) -> Formulation | None:
+    """Return the formulation of a B12 product, or None when the product is not B12."""
+    for system, code, _ in codings(concept):
+        if system == RXNORM and code in RXNORM_FORMULATIONS:
+            return RXNORM_FORMULATIONS[code]
+    words = concept_text(concept)
+    if not _B12_WORDS.search(words):
+        return None
+    if "methylcobalamin" in words.lower():
+        return Formulation.METHYLCOBALAMIN
+    return Formulation.OTHER
+
+
+def _dose(dosages: Sequence[JsonObject], reading: Reading) -> float | None:
+    doses: set[float] = set()
+    for dosage in dosages:
+        for item in objects(dosage.get("doseAndRate")):
+            quantity = as_object(item.get("doseQuantity"))
+            if quantity is None:
+                continue
+            value, unit = number(quantity.get("value")), text(quantity.get("code"))
+            if (
+                value is None
+                or quantity.get("system") != UCUM
+                or unit not in DOSE_UNITS_MCG
+                or "comparator" in quantity
+            ):
+                reading.skip(f"dose {quantity.get('value')} {quantity.get('unit', '')}".strip())
+                continue
+            doses.add(value * DOSE_UNITS_MCG[unit])
+    if len(doses) > 1:
+        reading.skip(f"several different doses per injection: {sorted(doses)} mcg")
+        return None
+    return doses.pop() if doses else None
+
+
+def _repeat(dosage: JsonObject) -> JsonObject:
+    return as_object((as_object(dosage.get("timing")) or {}).get("repeat")) or {}
+
+
+def _events(dosage: JsonObject) -> list[datetime.date]:
+    timing = as_object(dosage.get("timing")) or {}
+    events = timing.get("event")
+    days = [parse_date(value) for value in events] if isinstance(events, list) else []
+    return [day for day in days if day is not None]
+
+
+def _loading(
+    dosage: JsonObject, repeat: JsonObject, reading: Reading
+) -> tuple[list[datetime.date], bool | None]:
+    """Return the loading dates and open-ended flag of one day- or week-based dosage."""
+    bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, end = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
+    count = number(repeat.get("count"))
+    open_ended = end is None and count is None and "boundsDuration" not in repeat
+    events = _events(dosage)
+    if events:
+        return events, open_ended
+    frequency, period = number(repeat.get("frequency")) or 1.0, number(repeat.get("period"))
+    unit = text(repeat.get("periodUnit")) or ""
+    if start is None or period is None or frequency != 1 or not period.is_integer():
+        reading.skip("loading days (give them as Timing.event dates, or 1 per N days from a start)")
+        return [], open_ended
+    step = int(period) * DAYS_PER[unit]
+    if count is not None:
+        total = int(count)
+    elif end is not None:
+        total = (end - start).days // step + 1
+    else:  # open-ended: the first two weeks show the pattern
+        total = 14 // step + 1
+    return [start + datetime.timedelta(days=step * k) for k in range(total)], open_ended
+
+
+def _maintenance(
+    repeat: JsonObject, reading: Reading
+) -> tuple[float | None, datetime.date | None, datetime.date | None]:
+    """Interval in months, start and stop date of one month- or year-based dosage."""
+    unit = text(repeat.get("periodUnit")) or ""
+    period = number(repeat.get("periodMax")) or number(repeat.get("period"))
+    frequency = number(repeat.get("frequency")) or 1.0
+    interval = None if period is None else period * MONTHS_PER[unit] / frequency
+    bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, stop = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
+    count = number(repeat.get("count"))
+    if stop is None and count is not None:
+        if start is not None and interval is not None and interval.is_integer():
+            stop = add_months(start, int(interval) * max(int(count) - 1, 0))
+        else:
+            reading.skip("maintenance dose count without a start date and a whole-month interval")
+    if "boundsDuration" in repeat and stop is None:
+        reading.skip("maintenance bounded by a duration (give boundsPeriod.end)")
+    return interval, start, stop
+
+
+def _site(dosages: Sequence[JsonObject]) -> SiteRequest | None:
+    for dosage in dosages:
+        concept = dosage.get("site")
+        for system, code, _ in codings(concept):
+            if system == SNOMED and code in SITES:
+                site = SITES[code]
+                if code == "46862004" and "upper outer" in concept_text(concept).lower():
+                    return SiteRequest.GLUTEAL_UPPER_OUTER
+                return site
+    return None
+
+
+def _route(dosages: Sequence[JsonObject]) -> Route | None:
+    for dosage in dosages:
+        for system, code, _ in codings(dosage.get("route")):
+            if system == SNOMED:
+                return ROUTES.get(code, Route.OTHER)
+    return None
+
+
+def read_order(
+    order: JsonObject, bundle: Sequence[JsonObject], today: datetime.date
+) -> B12Order | None:
+    """Return the B12 order read from a draft MedicationRequest, or None if it is not B12."""
+    formulation = order_formulation(_medication_concept(order, bundle))
+    if formulation is None:
+        return None
+    reading = Reading()
+    dosages = objects(order.get("dosageInstruction"))
+    loading_dates: list[datetime.date] = []
+    open_flags: list[bool] = []
+    interval: float | None = None
+    starts: list[datetime.date] = []
+    stop: datetime.date | None = None
+    for dosage in dosages:
+        repeat = _repeat(dosage)
+        unit = text(repeat.get("periodUnit"))
+        if unit in DAYS_PER:
+            days, open_ended = _loading(dosage, repeat, reading)
+            loading_dates.extend(days)
+            starts.extend(days[:1])
+            open_flags.extend([] if open_ended is None else [open_ended])
+        elif unit in MONTHS_PER:
+            interval, start, stop = _maintenance(repeat, reading)
+            starts.extend([start] if start else [])
+        elif repeat:
+            reading.skip(f"a dosage repeated per {unit or 'unspecified unit'}")
+    authored = parse_date(order.get("authoredOn"))
+    identifier = text(order.get("id"))
+    return B12Order(
+        resource=order,
+        reference=f"MedicationRequest/{identifier}" if identifier else None,
+        formulation=formulation,
+        regimen=ProposedRegimen(
+            dose_per_injection_mcg=_dose(dosages, reading),
+            loading_dates=tuple(sorted(loading_dates)),
+            loading_open_ended=any(open_flags) if open_flags else None,
+            maintenance_interval_months=interval,
+            stop_date=stop,
+            site=_site(dosages),
+            route=_route(dosages),
+            formulation=formulation,
+        ),
+        start=min(starts) if starts else (authored or today),
+        unread=tuple(reading.unread),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The patient.
+# ---------------------------------------------------------------------------------------------
+
+
+def _birth_range(raw: str) -> tuple[datetime.date, datetime.date] | None:
+    """Return the first and last day a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) allows."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", raw)
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    try:
+        if day is not None:
+            exact = datetime.date(int(year), int(month), int(day))
+            return exact, exact
+        first = datetime.date(int(year), int(month) if month else 1, 1)
+    except ValueError:
+        return None
+    last = add_months(first, 1 if month else 12) - datetime.timedelta(days=1)
+    return first, last
+
+
+def _age(patient: JsonObject | None, today: datetime.date, reading: Reading) -> int | None:
+    if patient is None:
+        reading.need("age: no Patient in the prefetch ('patient')")
+        return None
+    raw = text(patient.get("birthDate"))
+    if raw is None:
+        reading.need("age: Patient.birthDate is not recorded")
+        return None
+    span = _birth_range(raw)
+    if span is None:
+        reading.need(f"age: Patient.birthDate {raw!r} is not a date")
+        return None
+    ages = {_years(born, today) for born in span}
+    if len(ages) != 1:
+        reading.need(f"age: Patient.birthDate {raw!r} is too imprecise for the age today")
+        return None
+    return ages.pop()
+
+
+def _years(born: datetime.date, today: datetime.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _effective(observation: JsonObject) -> datetime.date | None:
+    period = as_object(observation.get("effectivePeriod")) or {}
+    return (
+        parse_date(observation.get("effectiveDateTime"))
+        or parse_date(observation.get("effectiveInstant"))
+        or parse_date(period.get("end"))
+        or parse_date(period.get("start"))
+    )
+
+
+def _latest(observations: Iterable[JsonObject], codes: frozenset[str]) -> JsonObject | None:
+    """Return the most recent dated final Observation with one of the LOINC ``codes``."""
+    dated = [
+        (day, observation)
+        for observation in observations
+        if observation.get("status") in FINAL_STATUSES
+        and any(s == LOINC and c in codes for s, c, _ in codings(observation.get("code")))
+        and (day := _effective(observation)) is not None
+    ]
+    return max(dated, key=lambda pair: pair[0])[1] if dated else None
+
+
+def _quantity(
+    observation: JsonObject | None, units: frozenset[str], name: str, reading: Reading
+) -> float | None:
+    if observation is None:
+        return None
+    quantity = as_object(observation.get("valueQuantity")) or {}
+    value, unit = number(quantity.get("value")), text(quantity.get("code"))
+    shown = f"{quantity.get('comparator', '')}{quantity.get('value')} {quantity.get('unit', '')}"
+    if value is None or quantity.get("system") != UCUM or unit not in units:
+        reading.skip(f"{name} {shown.strip()} (not a value in {', '.join(sorted(units))})")
+        return None
+    if "comparator" in quantity:
+        reading.skip(f"{name} {shown.strip()} (a bound, not a value)")
+        return None
+    return value
+
+
+def _assessment(observations: Iterable[JsonObject], code: str, reading: Reading) -> str | None:
+    """Return the value code of the most recent assessment Observation ``code``, if readable."""
+    dated = [
+        (day, observation)
+        for observation in observations
+        if observation.get("status") in FINAL_STATUSES
+        and (ASSESSMENT_SYSTEM, code) in {(s, c) for s, c, _ in codings(observation.get("code"))}
+        and (day := _effective(observation)) is not None
+    ]
+    if not dated:
+        return None
+    latest = max(dated, key=lambda pair: pair[0])[1]
+    values = [
+        c for s, c, _ in codings(latest.get("valueCodeableConcept")) if s == ASSESSMENT_SYSTEM
+    ]
+    if values and values[0] in ASSESSMENTS[code]:
+        return values[0]
+    reading.skip(f"{code} assessment with a value outside {', '.join(ASSESSMENTS[code])}")
+    return None
+
+
+def _active_conditions(conditions: Iterable[JsonObject]) -> list[tuple[str, str, str]]:
+    """Return (code, verification status, system) of each active ICD-10(-CM) condition."""
+    found: list[tuple[str, str, str]] = []
+    for condition in conditions:
+        clinical = {c for s, c, _ in codings(condition.get("clinicalStatus"))}
+        if not clinical & ACTIVE_CLINICAL:
+            continue
+        verification = next(
+            (
+                c
+                for s, c, _ in codings(condition.get("verificationStatus"))
+                if s == CONDITION_VERIFICATION
+            ),
+            "confirmed",  # FHIR: absent verification status is not "refuted"; see below
+        )
+        found.extend(
+            (code, verification, system)
+            for system, code, _ in codings(condition.get("code"))
+            if system in {ICD10, ICD10_CM}
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The prefetch, split by resource type."""
+
+    patient: JsonObject | None
+    observations: tuple[JsonObject, ...]
+    conditions: tuple[JsonObject, ...]
+    sent: frozenset[str]
+
+
+def split_prefetch(prefetch: Mapping[str, object]) -> Facts:
+    """Sort the prefetched resources by type, whichever key carried them."""
+    patient: JsonObject | None = None
+    observations: list[JsonObject] = []
+    conditions: list[JsonObject] = []
+    for value in prefetch.values():
+        for resource in resources(value):
+            kind = resource.get("resourceType")
+            if kind == "Patient":
+                patient = resource
+            elif kind == "Observation":
+                observations.append(resource)
+            elif kind == "Condition":
+                conditions.append(resource)
+    sent = frozenset(key for key, value in prefetch.items() if value is not None)
+    return Facts(patient, tuple(observations), tuple(conditions), sent)
+
+
+def _deficiency(facts: Facts, reading: Reading) -> DeficiencyStatus | None:
+    assessed = _assessment(facts.observations, DEFICIENCY_CODE, reading)
+    value = ASSESSMENTS[DEFICIENCY_CODE].get(assessed or "")
+    if isinstance(value, DeficiencyStatus):
+        return value
+    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if _DEFICIENCY.match(c)}
+    if "confirmed" in statuses:
+        return DeficiencyStatus.CONFIRMED
+    if statuses - {"refuted", "entered-in-error"}:
+        return DeficiencyStatus.UNKNOWN
+    if "refuted" in statuses:
+        return DeficiencyStatus.NOT_PRESENT
+    reading.need(
+        "deficiency status: no B12 deficiency assessment Observation"
+        f" ({ASSESSMENT_SYSTEM}|{DEFICIENCY_CODE}) and no ICD-10 D51 Condition"
+    )
+    return None
+
+
+def _neuro(facts: Facts, reading: Reading) -> NeurologicalInvolvement | None:
+    assessed = _assessment(facts.observations, NEURO_CODE, reading)
+    value = ASSESSMENTS[NEURO_CODE].get(assessed or "")
+    if isinstance(value, NeurologicalInvolvement):
+        return value
+    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if c == _SCD}
+    if "confirmed" in statuses:
+        return NeurologicalInvolvement.PRESENT
+    if statuses - {"refuted", "entered-in-error"}:
+        return NeurologicalInvolvement.UNKNOWN
+    reading.need(
+        "neurological involvement: no assessment Observation"
+        f" ({ASSESSMENT_SYSTEM}|{NEURO_CODE}) and no ICD-10 G32.0 Condition"
+    )
+    return None
+
+
+def read_profile(
+    facts: Facts, order: B12Order, today: datetime.date
+) -> tuple[PatientProfile, Reading]:
+    """Return the profile read from the prefetch and the order, with what is missing."""
+    reading = Reading()
+    age = _age(facts.patient, today, reading)
+    deficiency = _deficiency(facts, reading)
+    neuro = _neuro(facts, reading)
+    platelets = _quantity(
+        _latest(facts.observations, PLATELET_LOINC), PLATELET_UNITS, "platelets", reading
+    )
+    egfr = _quantity(_latest(facts.observations, EGFR_LOINC), EGFR_UNITS, "eGFR", reading)
+    confirmed = {
+        (code, system)
+        for code, status, system in _active_conditions(facts.conditions)
+        if status == "confirmed"
+    }
+    renal = any(_RENAL.match(code) for code, _ in confirmed)
+    nephropathy = any(
+        (system == ICD10_CM and code in _NEPHROPATHY_CM)
+        or (system == ICD10 and code in _NEPHROPATHY_WHO)
+        for code, system in confirmed
+    )
+    bariatric = any(code == _BARIATRIC_CM and system == ICD10_CM for code, system in confirmed)
+    profile = PatientProfile(
+        formulation=order.formulation,
+        age_years=age,
+        deficiency_status=deficiency,
+        neurological_involvement=neuro,
+        platelets_10e9_per_l=platelets,
+        egfr_ml_min_1_73m2=egfr,
+        renal_impairment_reported=renal,
+        diabetic_nephropathy=nephropathy,
+        bariatric_procedure=BariatricProcedure.OTHER if bariatric else BariatricProcedure.NONE,
+        site_request=order.regimen.site,
+    )
+    return profile, reading

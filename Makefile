@@ -35,10 +35,32 @@ bench-kernel: $(STAMP) ## Benchmark the kernel in-process with contracts off (py
 	$(PY) -O -m bench.kernel_plan
 
 .PHONY: lint
-lint: $(STAMP) ## Static checks: ruff, mypy strict, import-linter
+lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness
 	$(BIN)/ruff check .
 	$(BIN)/mypy kernel server clients tests specs
 	$(BIN)/lint-imports
 
 .PHONY: check
 check: lint test verify ## Everything CI runs
+
+# --- The gRPC API -------------------------------------------------------------------------------
+GENERATED := clients/python/b12/dosing/v1/dosing_pb2.py
+PROTOS := $(wildcard proto/b12/dosing/v1/*.proto)
+
+$(GENERATED): $(PROTOS) clients/generate.py $(STAMP)
+	$(PY) clients/generate.py
+
+.PHONY: proto
+proto: $(STAMP) ## Regenerate the Python client code from proto/ (commit the result)
+	$(PY) clients/generate.py
+
+.PHONY: proto-check
+proto-check: $(STAMP) ## buf lint and format, no breaking change against main, generated code current
+	$(BIN)/buf lint
+	$(BIN)/buf format --diff --exit-code
+	@if git rev-parse --verify --quiet main >/dev/null; then $(BIN)/buf breaking --against '.git#branch=main'; fi
+	$(PY) clients/generate.py --check
+
+.PHONY: run
+run: $(STAMP) $(GENERATED) ## Serve the API on 127.0.0.1:50051 (contracts off; flags: make run ARGS="--help")
+	$(PY) -O -m server $(ARGS)

@@ -30,6 +30,7 @@ Linux only (SO_REUSEPORT balancing and ``PR_SET_PDEATHSIG``).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import ctypes
 import logging
@@ -204,10 +205,12 @@ class CallCounter:
         temporary.replace(path)
 
     def publish(self, stats_dir: Path) -> None:
-        """Write the count to ``stats_dir`` now and then every ``STATS_INTERVAL_SECONDS``."""
+        """Write the count to ``stats_dir`` now, every ``STATS_INTERVAL_SECONDS`` and when the
+        process exits."""
         stats_dir.mkdir(parents=True, exist_ok=True)
         path = stats_dir / f"calls.{os.getpid()}"
         self.write(path)
+        atexit.register(self.write, path)
 
         def loop() -> None:
             while True:
@@ -389,7 +392,9 @@ class Supervisor:
             code = process.returncode
             self._processes[index] = None
             if stopping:
-                if code != 0:
+                # A worker still starting, or already past its own handlers, dies of the
+                # forwarded signal itself: with nothing in progress, that is a clean stop.
+                if code != 0 and -code not in self._signals:
                     _log.warning("worker %d exited with status %d", index, code)
                     status = EXIT_FAILED
             elif code <= 0 and self._may_restart():

@@ -8,7 +8,9 @@ here. The kernel is passed in (``KernelPort``), so that the composition root dec
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final, NoReturn, Protocol, TypeVar
 
 import grpc
@@ -64,6 +66,16 @@ class KernelPort(Protocol):
         """Return the rule set."""
 
 
+def describe_fault(error: BaseException) -> str:
+    """Describe an unexpected exception by its type and where it was raised, never by its
+    message: a message may quote the request (``ValueError: year 10000 is out of range``)."""
+    frames = " <- ".join(
+        f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+        for frame in reversed(traceback.extract_tb(error.__traceback__))
+    )
+    return f"{type(error).__qualname__} at {frames}"
+
+
 def _abort_invalid(
     context: grpc.ServicerContext, violations: tuple[model.FieldViolation, ...]
 ) -> NoReturn:
@@ -84,9 +96,8 @@ def _serve(  # noqa: PLR0913, PLR0917 (one call's whole pipeline, spelled out)
         _abort_invalid(context, translate.merge_violations(decoded, validate(decoded.value)))
     try:
         response = encode(operate(decoded.value))
-    except Exception:  # noqa: BLE001 (any fault becomes INTERNAL, without request content)
-        # Logged with its traceback but never with the request or the response.
-        _log.exception("%s failed", method)
+    except Exception as error:  # noqa: BLE001 (any fault becomes INTERNAL, without content)
+        _log.error("%s failed: %s", method, describe_fault(error))
         context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
     if isinstance(response, model.InvalidInput):
         _abort_invalid(context, response.violations)

@@ -64,3 +64,23 @@ proto-check: $(STAMP) ## buf lint and format, no breaking change against main, g
 .PHONY: run
 run: $(STAMP) $(GENERATED) ## Serve the API on 127.0.0.1:50051 (contracts off; flags: make run ARGS="--help")
 	$(PY) -O -m server $(ARGS)
+
+# --- Integrations: TypeScript client, descriptor image, CDS Hooks --------------------------------
+TS := clients/typescript
+TS_STAMP := $(TS)/node_modules/.installed
+
+$(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund
+	touch $(TS_STAMP)
+
+.PHONY: generate-ts
+generate-ts: $(STAMP) $(TS_STAMP) ## Regenerate the TypeScript client code and clients/descriptor/b12-dosing-v1.binpb (commit them)
+	cd $(TS) && node scripts/generate.mjs
+
+.PHONY: test-node
+test-node: $(STAMP) $(GENERATED) $(TS_STAMP) ## TypeScript client: generated code and descriptor current, then every RPC from Node against the Python server
+	cd $(TS) && node scripts/generate.mjs --check && npm test
+
+.PHONY: run-cds
+run-cds: $(STAMP) ## Serve only the CDS Hooks service on 127.0.0.1:8080 (flags: make run-cds CDS_ARGS="--help")
+	$(PY) -O -m server.cds_hooks $(CDS_ARGS)

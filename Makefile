@@ -62,11 +62,14 @@ proto-check: $(STAMP) ## buf lint and format, no breaking change against main, g
 	$(PY) clients/generate.py --check
 
 .PHONY: run
-run: $(STAMP) $(GENERATED) ## Serve the API on 127.0.0.1:50051 (contracts off; flags: make run ARGS="--help")
+run: $(STAMP) $(GENERATED) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1:8080 (CDS_PORT=...; contracts off; flags: make run ARGS="--help")
+	$(PY) -O -m server.cds_hooks --port $(CDS_PORT) $(CDS_ARGS) & cds=$$!; \
+	trap 'kill $$cds 2>/dev/null' EXIT INT TERM; \
 	$(PY) -O -m server $(ARGS)
 
 # --- Integrations: TypeScript client, descriptor image, CDS Hooks --------------------------------
 TS := clients/typescript
+CDS_PORT ?= 8080
 TS_STAMP := $(TS)/node_modules/.installed
 
 $(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json

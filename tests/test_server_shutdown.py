@@ -76,7 +76,7 @@ def server_process(tmp_path: Path, delay: float, *flags: str) -> Iterator[Server
             "--address",
             "127.0.0.1:0",
             *flags,
-        ],  # fmt: skip
+        ],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

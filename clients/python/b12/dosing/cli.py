@@ -21,6 +21,7 @@ request invalid (the offending fields are listed).
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import sys
@@ -192,6 +193,8 @@ def _field(descriptor: Descriptor, key: str) -> FieldDescriptor | None:
 
 def _normalise_value(field: FieldDescriptor, value: Any) -> Any:  # noqa: ANN401
     if field.message_type is not None and field.message_type.full_name == "google.type.Date":
+        if isinstance(value, datetime.date):  # YAML reads an unquoted ISO date as a date
+            return {"year": value.year, "month": value.month, "day": value.day}
         if isinstance(value, str):
             year, month, day = parse_date(value)
             return {"year": year, "month": month, "day": day}
@@ -302,24 +305,23 @@ def _name(enum_type: Any, number: int) -> str:  # noqa: ANN401 (a generated enum
 
 
 def _findings_table(title: str, findings: Iterable[pb.Finding]) -> Table | None:
+    """Return the findings by severity (critical, warning, info): code, rules, then text."""
     items = list(findings)
     if not items:
         return None
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    table.add_column("severity")
-    table.add_column("code", overflow="fold")
-    table.add_column("text", overflow="fold")
-    table.add_column("rules", overflow="fold")
+    table = Table.grid(padding=(0, 2))
+    table.title = title
+    table.title_justify = "left"
+    table.add_column("severity", no_wrap=True)
+    table.add_column("finding")
     for severity in (pb.SEVERITY_CRITICAL, pb.SEVERITY_WARNING, pb.SEVERITY_INFO):
         for finding in items:
             if finding.severity == severity:
                 style = _SEVERITY_STYLE[severity]
-                table.add_row(
-                    Text(_name(pb.Severity, severity).upper(), style=style),
-                    Text(pb.Code.Name(finding.code).removeprefix("CODE_"), style=style),
-                    finding.text,
-                    ", ".join(finding.rule_ids),
-                )
+                body = Text(pb.Code.Name(finding.code).removeprefix("CODE_"), style=style)
+                body.append(f"  ({', '.join(finding.rule_ids)})", style="dim")
+                body.append(f"\n{finding.text}")
+                table.add_row(Text(_name(pb.Severity, severity).upper(), style=style), body)
     return table
 
 

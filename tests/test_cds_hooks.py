@@ -33,6 +33,7 @@ UCUM: Final = "http://unitsofmeasure.org"
 LOINC: Final = "http://loinc.org"
 ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
 SIGN: Final = "/cds-services/b12-dosing-order-sign"
+EHR_ORIGIN: Final = "https://ehr.example"
 SELECT: Final = "/cds-services/b12-dosing-order-select"
 
 
@@ -47,7 +48,10 @@ def base_url() -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(today=lambda: TODAY), log_level="warning", lifespan="off", ws="none"
+        create_app(today=lambda: TODAY, cors_origins=[EHR_ORIGIN]),
+        log_level="warning",
+        lifespan="off",
+        ws="none",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -346,6 +350,40 @@ def test_every_2_to_3_months_cyanocobalamin_is_read_at_its_longest_interval(
     assert set(cards) == {"INTERVAL_LONGER_THAN_RECOMMENDED"}
 
 
+@pytest.mark.parametrize(
+    ("weeks", "codes"),
+    [
+        (4, set()),  # 0.92 months: not longer than monthly
+        (5, {"INTERVAL_LONGER_THAN_RECOMMENDED"}),  # 1.15 months
+        (14, {"INTERVAL_ABOVE_MAXIMUM"}),  # 3.22 months
+    ],
+)
+def test_a_maintenance_interval_in_weeks_is_read_in_months(
+    client: httpx.Client, weeks: int, codes: set[str]
+) -> None:
+    repeat: Json = {"frequency": 1, "period": weeks, "periodUnit": "wk"}
+    assert set(by_code(cards_of(client, hook_request(order(repeat=repeat))))) == codes
+
+
+def test_a_bounded_weekly_bridge_before_monthly_is_not_a_stop(client: httpx.Client) -> None:
+    weekly: Json = {
+        "sequence": 1,
+        "timing": {
+            "repeat": {
+                "frequency": 1,
+                "period": 1,
+                "periodUnit": "wk",
+                "boundsPeriod": {"start": "2025-06-02", "end": "2025-06-23"},
+            }
+        },
+    }
+    request = order(extra_dosages=[weekly])
+    cast("list[Json]", request["dosageInstruction"])[0]["sequence"] = 2
+    cards = by_code(cards_of(client, hook_request(request)))
+    assert set(cards) == {"VALUES_NOT_READ"}  # no LIFELONG: the monthly phase has no end
+    assert "intermediate phase" in str(cards["VALUES_NOT_READ"]["detail"])
+
+
 @pytest.mark.covers("R-LOAD-STD", "D-LOAD-DAYS", "D-CHECK")
 def test_loading_dates_are_read_from_timing_events(client: httpx.Client) -> None:
     standard = ["2025-06-02", "2025-06-04", "2025-06-06", "2025-06-09", "2025-06-11", "2025-06-13"]
@@ -460,6 +498,19 @@ def test_feedback_is_accepted(client: httpx.Client) -> None:
     }
     assert client.post(f"{SIGN}/feedback", json=feedback).status_code == 200
     assert client.post(f"{SIGN}/feedback", json={}).status_code == 400
+
+
+def test_cors_allows_the_configured_origin_only(client: httpx.Client) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    allowed = client.options(SIGN, headers={"Origin": EHR_ORIGIN, **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == EHR_ORIGIN
+    other = client.options(SIGN, headers={"Origin": "https://elsewhere.example", **preflight})
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,11 +26,13 @@ import dataclasses
 import datetime
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -365,19 +367,35 @@ def create_app(
     *,
     today: Callable[[], datetime.date] = _utc_today,
     source_url: str | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> Starlette:
     """Build the CDS Hooks application.
 
     ``today`` gives the date ages are computed at (the service's clock by default; tests pass a
     fixed date). ``source_url`` is the URL every card's source links to, if any.
+    ``cors_origins`` are the browser origins (EHR web clients) allowed to call the service; none
+    by default.
     """
+    middleware = (
+        [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        ]
+        if cors_origins
+        else []
+    )
     app = Starlette(
+        middleware=middleware,
         routes=[
             Route("/cds-services", _list_services, methods=["GET"]),
             Route("/cds-services/{service_id}", _call_service, methods=["POST"]),
             Route("/cds-services/{service_id}/feedback", _feedback, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
-        ]
+        ],
     )
     app.state.settings = Settings(today=today, source_url=source_url)
     return app

@@ -12,11 +12,13 @@ to a contained ``Medication`` or one in the draft-orders Bundle):
   methylcobalamin, OTHER otherwise), which the kernel reports as invalid; other orders are ignored.
 - ``dose_per_injection_mcg``: ``doseAndRate.doseQuantity`` in UCUM ``ug``, ``mg`` (x 1000), or
   ``mL`` (x 1000, the 1000 mcg/mL concentration of both supported products).
-- each ``dosageInstruction`` by ``Timing.repeat.periodUnit``: ``mo`` / ``a`` is maintenance
-  (interval in months = ``periodMax`` when given, else ``period``, divided by ``frequency``; a
-  bound end is a stop date: ``boundsPeriod.end``, or the last dose of a ``count``); ``d`` / ``wk``
-  is loading (dates from ``Timing.event``, or from ``boundsPeriod.start`` with ``frequency`` 1
-  per ``period`` days; open-ended when there is neither an end nor a count).
+- each ``dosageInstruction`` (in ``sequence`` order) by the time between doses of its
+  ``Timing.repeat`` (``periodMax`` when given, else ``period``, divided by ``frequency``): under a
+  week is loading (dates from ``Timing.event``, or from ``boundsPeriod.start`` with ``frequency``
+  1 per ``period`` days; open-ended when there is neither an end nor a count); a week or more is
+  a maintenance phase. The last maintenance phase gives the interval in months (weeks and days
+  at UCUM's 30.4375 days a month) and the stop date (``boundsPeriod.end``, or the last dose of a
+  ``count``); earlier ones (a weekly bridge, say) are listed as not checked.
 - ``route``: SNOMED CT 78421000 intramuscular, 34206005 subcutaneous, 47625008 intravenous,
   26643006 oral; any other coded route is OTHER.
 - ``site``: SNOMED CT 35259002 deltoid, 1403006 vastus lateralis, 78333006 gluteus medius
@@ -128,6 +130,7 @@ SITES: Final = {
 DOSE_UNITS_MCG: Final = {"ug": 1.0, "mg": 1000.0, "mL": 1000.0}
 MONTHS_PER: Final = {"mo": 1, "a": 12}
 DAYS_PER: Final = {"d": 1, "wk": 7}
+DAYS_PER_MONTH: Final = 30.4375  # UCUM's mo (mean Julian month), to read a weekly interval
 
 _RENAL: Final = re.compile(r"^(N17(\.\d+)?|N18\.(3\d?|4|5|6)|N19)$")
 _NEPHROPATHY_CM: Final = frozenset({"E08.21", "E09.21", "E10.21", "E11.21", "E13.21"})
@@ -358,25 +361,53 @@ def _loading(
     return [start + datetime.timedelta(days=step * k) for k in range(total)], open_ended
 
 
-def _maintenance(
-    repeat: JsonObject, reading: Reading
-) -> tuple[float | None, datetime.date | None, datetime.date | None]:
-    """Interval in months, start and stop date of one month- or year-based dosage."""
+def _every(repeat: JsonObject) -> tuple[float | None, float | None]:
+    """Return the time between doses of a Timing.repeat: (days, months), one of them set for a
+    day- or week-based and for a month- or year-based repeat (``periodMax`` when given: the
+    longest time between doses)."""
     unit = text(repeat.get("periodUnit")) or ""
     period = number(repeat.get("periodMax")) or number(repeat.get("period"))
     frequency = number(repeat.get("frequency")) or 1.0
-    interval = None if period is None else period * MONTHS_PER[unit] / frequency
+    if period is None or frequency <= 0:
+        return None, None
+    if unit in DAYS_PER:
+        return period * DAYS_PER[unit] / frequency, None
+    if unit in MONTHS_PER:
+        return None, period * MONTHS_PER[unit] / frequency
+    return None, None
+
+
+def _maintenance(
+    repeat: JsonObject, reading: Reading
+) -> tuple[float | None, datetime.date | None, datetime.date | None]:
+    """Return the interval in months, start and stop date of a maintenance dosage."""
+    days, months = _every(repeat)
+    interval = months if months is not None else (None if days is None else days / DAYS_PER_MONTH)
     bounds = as_object(repeat.get("boundsPeriod")) or {}
     start, stop = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
     count = number(repeat.get("count"))
     if stop is None and count is not None:
-        if start is not None and interval is not None and interval.is_integer():
-            stop = add_months(start, int(interval) * max(int(count) - 1, 0))
+        doses_after_first = max(int(count) - 1, 0)
+        if start is not None and months is not None and months.is_integer():
+            stop = add_months(start, int(months) * doses_after_first)
+        elif start is not None and days is not None:
+            stop = start + datetime.timedelta(days=days * doses_after_first)
         else:
-            reading.skip("maintenance dose count without a start date and a whole-month interval")
+            reading.skip("maintenance dose count without a start date")
     if "boundsDuration" in repeat and stop is None:
         reading.skip("maintenance bounded by a duration (give boundsPeriod.end)")
     return interval, start, stop
+
+
+def _is_loading(repeat: JsonObject) -> bool:
+    """Return whether a dosage is loading: doses less than a week apart."""
+    days, _ = _every(repeat)
+    return days is not None and days < DAYS_PER["wk"]
+
+
+def _in_sequence(dosages: Sequence[JsonObject]) -> list[JsonObject]:
+    """Return the dosages in ``sequence`` order (list order where it is absent or equal)."""
+    return sorted(dosages, key=lambda dosage: number(dosage.get("sequence")) or 0.0)
 
 
 def _site(dosages: Sequence[JsonObject]) -> SiteRequest | None:
@@ -413,19 +444,27 @@ def read_order(
     interval: float | None = None
     starts: list[datetime.date] = []
     stop: datetime.date | None = None
-    for dosage in dosages:
+    lasting: list[JsonObject] = []
+    for dosage in _in_sequence(dosages):
         repeat = _repeat(dosage)
         unit = text(repeat.get("periodUnit"))
-        if unit in DAYS_PER:
+        if unit in DAYS_PER and _is_loading(repeat):
             days, open_ended = _loading(dosage, repeat, reading)
             loading_dates.extend(days)
             starts.extend(days[:1])
             open_flags.extend([] if open_ended is None else [open_ended])
-        elif unit in MONTHS_PER:
-            interval, start, stop = _maintenance(repeat, reading)
-            starts.extend([start] if start else [])
-        elif repeat:
-            reading.skip(f"a dosage repeated per {unit or 'unspecified unit'}")
+        elif unit in DAYS_PER or unit in MONTHS_PER:
+            lasting.append(repeat)
+        elif repeat or "timing" in dosage:
+            reading.skip(f"a dosage timing without a readable period ({unit or 'no unit'})")
+    if len(lasting) > 1:
+        reading.skip(
+            f"{len(lasting) - 1} intermediate phase(s) before the last one (only the last,"
+            " lasting phase is checked as maintenance)"
+        )
+    if lasting:
+        interval, start, stop = _maintenance(lasting[-1], reading)
+        starts.extend([start] if start else [])
     authored = parse_date(order.get("authoredOn"))
     identifier = text(order.get("id"))
     return B12Order(

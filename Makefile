@@ -34,6 +34,28 @@ verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaust
 bench-kernel: $(STAMP) ## Benchmark the kernel in-process with contracts off (python -O)
 	$(PY) -O -m bench.kernel_plan
 
+# --- Service performance and robustness ---------------------------------------------------------
+SOAK_SECONDS ?= 600
+FUZZ_INPUTS ?= 1000000
+FUZZ_SEED ?= $(shell date +%s)
+
+.PHONY: bench-tools
+bench-tools: ## Install h2load and nghttp (Debian package nghttp2-client) if missing
+	@command -v h2load >/dev/null && command -v nghttp >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; }
+
+.PHONY: bench
+bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute)
+	$(PY) -O -m bench.grpc_bench $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
+
+.PHONY: soak
+soak: $(STAMP) ## 64 callers at 80% of capacity for SOAK_SECONDS (default 600): no error, memory flat
+	B12_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest tests/test_load_soak.py
+
+.PHONY: fuzz-long
+fuzz-long: $(STAMP) ## Fuzz every RPC over the wire with FUZZ_INPUTS inputs (default 1,000,000; FUZZ_SEED=...)
+	B12_FUZZ_INPUTS=$(FUZZ_INPUTS) B12_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/test_fuzz_wire.py
+
 .PHONY: lint
 lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness
 	$(BIN)/ruff check .

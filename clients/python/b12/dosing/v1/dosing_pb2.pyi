@@ -1185,8 +1185,9 @@ class ProposedRegimen(_message.Message):
     CODE_ROUTE_NOT_IM).
     """
     formulation: Global___Formulation.ValueType
-    """The proposed formulation. When given it must be one of the two supported products and the
-    same as the profile's `formulation` (INVALID_ARGUMENT otherwise).
+    """The proposed formulation. When given it must be one of the two supported products
+    (INVALID_ARGUMENT otherwise). The rules read the profile's `formulation`; a proposed one
+    that differs from it gives the critical finding CODE_NOT_COVERED.
     """
     @_builtins.property
     def loading_dates(self) -> _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]:
@@ -1410,15 +1411,15 @@ class AssessCourseResponse(_message.Message):
     @_builtins.property
     def next_due_date(self) -> _date_pb2.Date:
         """The date the next injection is due. It may be before the reference date (then the dose is
-        given as soon as possible). Absent only with the critical finding CODE_NOT_COVERED, when the
-        date would lie beyond the supported calendar (after 9999-12-31).
+        given as soon as possible). Absent only with the critical finding CODE_NOT_COVERED: a start
+        or reference date after 9899-12-31, where the due date might not exist in the calendar.
         """
 
     @_builtins.property
     def labs_due_date(self) -> _date_pb2.Date:
         """The date B12 and homocysteine are due: the latest scheduled check on or before the
         reference date that no result answers, otherwise the next scheduled check. Absent only with
-        the critical finding CODE_NOT_COVERED, when the date would lie beyond the supported calendar.
+        the critical finding CODE_NOT_COVERED, as `next_due_date`.
         """
 
     @_builtins.property

@@ -429,8 +429,9 @@ export type ProposedRegimen = Message<"b12.dosing.v1.ProposedRegimen"> & {
   route?: Route | undefined;
 
   /**
-   * The proposed formulation. When given it must be one of the two supported products and the
-   * same as the profile's `formulation` (INVALID_ARGUMENT otherwise).
+   * The proposed formulation. When given it must be one of the two supported products
+   * (INVALID_ARGUMENT otherwise). The rules read the profile's `formulation`; a proposed one
+   * that differs from it gives the critical finding CODE_NOT_COVERED.
    *
    * @generated from field: optional b12.dosing.v1.Formulation formulation = 8;
    */
@@ -599,8 +600,8 @@ export type AssessCourseResponse = Message<"b12.dosing.v1.AssessCourseResponse">
 
   /**
    * The date the next injection is due. It may be before the reference date (then the dose is
-   * given as soon as possible). Absent only with the critical finding CODE_NOT_COVERED, when the
-   * date would lie beyond the supported calendar (after 9999-12-31).
+   * given as soon as possible). Absent only with the critical finding CODE_NOT_COVERED: a start
+   * or reference date after 9899-12-31, where the due date might not exist in the calendar.
    *
    * @generated from field: google.type.Date next_due_date = 6;
    */
@@ -617,7 +618,7 @@ export type AssessCourseResponse = Message<"b12.dosing.v1.AssessCourseResponse">
   /**
    * The date B12 and homocysteine are due: the latest scheduled check on or before the
    * reference date that no result answers, otherwise the next scheduled check. Absent only with
-   * the critical finding CODE_NOT_COVERED, when the date would lie beyond the supported calendar.
+   * the critical finding CODE_NOT_COVERED, as `next_due_date`.
    *
    * @generated from field: google.type.Date labs_due_date = 8;
    */

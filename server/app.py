@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 import kernel as kernel_package
 from server.access_log import AccessLogInterceptor
 from server.config import ServerConfig, TlsFiles
+from server.request_decoding import RequestDecodingInterceptor
 from server.service import SERVICE_NAME, DosingServicer, KernelPort
 
 _log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def create_server(
     ]
     interceptors: list[grpc.ServerInterceptor[Any, Any]] = (
         [AccessLogInterceptor()] if config.access_log else []
-    )
+    ) + [RequestDecodingInterceptor()]  # innermost: the access log sees malformed requests
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.max_workers, thread_name_prefix="b12-call"),
         interceptors=interceptors,

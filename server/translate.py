@@ -127,9 +127,13 @@ def _enum_table(descriptor: Any) -> EnumTable:  # noqa: ANN401 (an EnumDescripto
     )
 
 
+# The enums of the fields of the paired messages: the kernel's enums on the wire. (The proto may
+# hold enums of its own that are no kernel value.)
 ENUMS: Final[Mapping[str, EnumTable]] = {
-    descriptor.full_name: _enum_table(descriptor)
-    for descriptor in pb.DESCRIPTOR.enum_types_by_name.values()
+    field.enum_type.full_name: _enum_table(field.enum_type)
+    for _, message in PAIRS
+    for field in message.DESCRIPTOR.fields
+    if field.enum_type is not None
 }
 
 

@@ -4,6 +4,7 @@ with the kernel's values."""
 from __future__ import annotations
 
 import datetime
+import enum
 import subprocess
 import sys
 from dataclasses import fields
@@ -40,11 +41,26 @@ def test_the_committed_generated_code_is_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_every_enum_has_unspecified_zero_and_the_kernel_s_numbers() -> None:
+def test_every_enum_is_prefixed_with_unspecified_zero() -> None:
     for descriptor in pb.DESCRIPTOR.enum_types_by_name.values():
         prefix = translate._prefix(descriptor.name)  # noqa: SLF001 (the naming rule under test)
         assert descriptor.values_by_number[0].name == prefix + "UNSPECIFIED"
-        kernel_enum = getattr(model, descriptor.name)
+        assert all(value.name.startswith(prefix) for value in descriptor.values)
+
+
+def test_every_kernel_enum_is_on_the_wire_with_the_kernel_s_names_and_numbers() -> None:
+    kernel_enums = {
+        name
+        for name, value in vars(model).items()
+        if isinstance(value, type)
+        and issubclass(value, enum.Enum)
+        and value.__module__ == model.__name__
+    }
+    assert {table.kernel.__name__ for table in translate.ENUMS.values()} == kernel_enums
+    for name in kernel_enums:
+        descriptor = pb.DESCRIPTOR.enum_types_by_name[name]
+        prefix = translate._prefix(name)  # noqa: SLF001 (the naming rule under test)
+        kernel_enum = getattr(model, name)
         wire = {value.name.removeprefix(prefix): value.number for value in descriptor.values}
         kernel = {member.name: member.value for member in kernel_enum}
         if "UNSPECIFIED" not in kernel:  # output enums: the kernel never returns "unspecified"

@@ -54,6 +54,7 @@ class ServerProcess:
     process: subprocess.Popen[str]
     port: int
     arrivals: Path
+    serving_line: str
 
     def wait_for_arrivals(self, count: int, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
@@ -69,6 +70,7 @@ def server_process(tmp_path: Path, delay: float, *flags: str) -> Iterator[Server
     process = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
         [
             sys.executable,
+            "-O",  # as in production: contracts off
             "-c",
             SLOW_SERVER,
             str(arrivals),
@@ -83,13 +85,13 @@ def server_process(tmp_path: Path, delay: float, *flags: str) -> Iterator[Server
     )
     try:
         assert process.stderr is not None
-        port = 0
+        port, line = 0, ""
         while not port:
             line = process.stderr.readline()
             assert line, "the server exited before serving"
             match = SERVING_LINE.search(line)
             port = int(match.group(1)) if match else 0
-        yield ServerProcess(process, port, arrivals)
+        yield ServerProcess(process, port, arrivals, line)
     finally:
         if process.poll() is None:
             process.kill()
@@ -133,6 +135,7 @@ def test_calls_in_flight_finish_new_calls_are_refused_and_the_process_exits_0(
         assert server.process.wait(timeout=20) == 0
         assert server.process.stderr is not None
         log = server.process.stderr.read()
+    assert "contracts off" in server.serving_line
     assert f"{signum.name}: NOT_SERVING" in log
     assert "stopped" in log
 

@@ -155,12 +155,12 @@ def test_reflection_serves_the_schema_with_its_dependencies(running: Running) ->
             files[proto.name] = proto
     dosing = files["b12/dosing/v1/dosing.proto"]
     assert dosing.package == "b12.dosing.v1"
-    assert [method.name for method in dosing.service[0].method] == [
+    assert {method.name for method in dosing.service[0].method} >= {
         "PlanRegimen",
         "CheckRegimen",
         "AssessCourse",
         "DescribeRuleSet",
-    ]
+    }
     assert "google/type/date.proto" in dosing.dependency
     assert "google/type/date.proto" in files
 

@@ -20,6 +20,7 @@ import { BadRequestSchema } from "./gen/google/rpc/error_details_pb.js";
 import { DateSchema, type Date as ProtoDate } from "./gen/google/type/date_pb.js";
 
 export * from "./gen/b12/dosing/v1/dosing_pb.js";
+export * from "./gen/b12/dosing/v1/export_pb.js";
 export { BadRequestSchema, type BadRequest } from "./gen/google/rpc/error_details_pb.js";
 export { DateSchema, type Date as ProtoDate } from "./gen/google/type/date_pb.js";
 

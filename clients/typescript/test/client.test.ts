@@ -18,6 +18,8 @@ import {
   CourseNeurologicalStatus,
   CoursePhase,
   DeficiencyStatus,
+  ExportFormat,
+  FhirIntent,
   Formulation,
   LoadingPattern,
   NeurologicalInvolvement,
@@ -155,6 +157,35 @@ describe("DosingService from Node", () => {
     assert.ok(renal);
     assert.ok(renal.text.length > 0);
     assert.deepEqual(renal.sourceReferences, ["1"]);
+  });
+
+  it("ExportPlan: the plan as a FHIR MedicationRequest and as an iCalendar file", async () => {
+    const plan = {
+      profile,
+      startDate: date(2025, 1, 6),
+      horizonDate: date(2025, 6, 30),
+      route: Route.INTRAMUSCULAR,
+    };
+    const fhir = await client.exportPlan({
+      plan,
+      format: ExportFormat.FHIR_R4_JSON,
+      fhirIntent: FhirIntent.PLAN,
+      fhirSubjectReference: "Patient/42",
+    });
+    assert.equal(fhir.mediaType, "application/fhir+json");
+    const resource = JSON.parse(fhir.content) as Record<string, unknown>;
+    assert.equal(resource["resourceType"], "MedicationRequest");
+    assert.equal(resource["intent"], "plan");
+    assert.deepEqual(resource["subject"], { reference: "Patient/42" });
+    assert.equal(fhir.outcome?.outcome.case, "plan");
+
+    const calendar = await client.exportPlan({ plan, format: ExportFormat.ICALENDAR });
+    assert.equal(calendar.mediaType, "text/calendar");
+    assert.match(calendar.content, /^BEGIN:VCALENDAR\r\n/);
+    const starts = [...calendar.content.matchAll(/DTSTART;VALUE=DATE:(\d{8})/g)].map((m) => m[1]);
+    for (const day of ["20250106", "20250108", "20250110", "20250113", "20250115", "20250117"]) {
+      assert.ok(starts.includes(day), day);
+    }
   });
 
   it("a rejected call carries google.rpc.BadRequest field violations", async () => {

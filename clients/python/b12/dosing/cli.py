@@ -48,6 +48,7 @@ from b12.dosing.client import (
     tls_credentials,
 )
 from b12.dosing.v1 import dosing_pb2 as pb
+from b12.dosing.v1 import export_pb2
 
 EXIT_FAILED: Final = 1
 EXIT_INVALID_REQUEST: Final = 3
@@ -786,6 +787,90 @@ def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
     if stop_requested:
         request.stop_requested = True
     _call(context, lambda client: client.assess_course(request), render_course, as_json=as_json)
+
+
+EXPORT_FORMATS: Final = {
+    "fhir": export_pb2.EXPORT_FORMAT_FHIR_R4_JSON,
+    "ical": export_pb2.EXPORT_FORMAT_ICALENDAR,
+}
+FHIR_INTENTS: Final = {
+    "proposal": export_pb2.FHIR_INTENT_PROPOSAL,
+    "plan": export_pb2.FHIR_INTENT_PLAN,
+    "order": export_pb2.FHIR_INTENT_ORDER,
+}
+FHIR_STATUSES: Final = {
+    "draft": export_pb2.FHIR_STATUS_DRAFT,
+    "active": export_pb2.FHIR_STATUS_ACTIVE,
+}
+
+
+def render_export(_console: Console, response: pb.ExportPlanResponse) -> None:
+    """Write the exported document as it is (FHIR JSON or iCalendar text)."""
+    click.echo(response.content, nl=not response.content.endswith("\n"))
+
+
+@cli.command("export")
+@profile_options
+@click.option("--start", "start_date", type=DATE, help="plan.start_date: the first injection")
+@click.option("--horizon", "horizon_date", type=DATE, help="plan.horizon_date: dates through it")
+@click.option("--route", type=EnumChoice(pb.Route.DESCRIPTOR), help="plan.route (intramuscular)")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(sorted(EXPORT_FORMATS)),
+    required=True,
+    help="fhir: a FHIR R4 MedicationRequest (JSON); ical: an iCalendar file",
+)
+@click.option("--intent", type=click.Choice(sorted(FHIR_INTENTS)), help="FHIR intent (proposal)")
+@click.option(
+    "--status", "fhir_status", type=click.Choice(sorted(FHIR_STATUSES)), help="FHIR status (draft)"
+)
+@click.option("--subject", help="FHIR subject reference, such as Patient/123")
+@click.option("--series-key", help="calendar: an opaque key (never a patient identifier)")
+@common_options
+@click.pass_context
+def export(  # noqa: PLR0913, PLR0917 (one parameter per option)
+    context: click.Context,
+    /,
+    start_date: tuple[int, int, int] | None,
+    horizon_date: tuple[int, int, int] | None,
+    route: int | None,
+    export_format: str,
+    intent: str | None,
+    fhir_status: str | None,
+    subject: str | None,
+    series_key: str | None,
+    request_file: Path | None,
+    as_json: bool,  # noqa: FBT001 (a click flag)
+    **profile: Any,  # noqa: ANN401
+) -> None:
+    """Export a plan as FHIR R4 (JSON) or iCalendar, to standard output.
+
+    The --file holds a PlanRegimen request (the plan to export). A calendar is stamped with the
+    time of the export, so that calendar programs take a re-export as newer.
+    """
+    plan_request = (
+        load_request(request_file, pb.PlanRegimenRequest)
+        if request_file
+        else pb.PlanRegimenRequest()
+    )
+    _apply_profile(plan_request.profile, profile)
+    if start_date:
+        set_date(plan_request.start_date, start_date)
+    if horizon_date:
+        set_date(plan_request.horizon_date, horizon_date)
+    if route is not None:
+        plan_request.route = pb.Route.ValueType(route)
+    request = pb.ExportPlanRequest(plan=plan_request, format=EXPORT_FORMATS[export_format])
+    if intent is not None:
+        request.fhir_intent = FHIR_INTENTS[intent]
+    if fhir_status is not None:
+        request.fhir_status = FHIR_STATUSES[fhir_status]
+    request.fhir_subject_reference = subject or ""
+    request.calendar_series_key = series_key or ""
+    if request.format == export_pb2.EXPORT_FORMAT_ICALENDAR:
+        request.calendar_stamp.FromDatetime(datetime.datetime.now(datetime.UTC))
+    _call(context, lambda client: client.export_plan(request), render_export, as_json=as_json)
 
 
 @cli.command()

@@ -147,6 +147,13 @@ class DosingClient:
         except grpc.RpcError as error:
             raise as_dosing_error(error) from None
 
+    def export_plan(self, request: pb.ExportPlanRequest) -> pb.ExportPlanResponse:
+        """Export a plan as a FHIR R4 resource (JSON) or an iCalendar file."""
+        try:
+            return self._stub.ExportPlan(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise as_dosing_error(error) from None
+
     def close(self) -> None:
         """Close the channel."""
         self._channel.close()

@@ -34,9 +34,11 @@ Conventions of this package:
   `lab_results[0].date`), and its `description` says why. Each field is named once.
 """
 
+from b12.dosing.v1 import export_pb2 as _export_pb2
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.type import date_pb2 as _date_pb2
@@ -1001,6 +1003,76 @@ class DescribeRuleSetRequest(_message.Message):
 Global___DescribeRuleSetRequest: _TypeAlias = DescribeRuleSetRequest  # noqa: Y015
 
 @_typing.final
+class ExportPlanRequest(_message.Message):
+    """Asks for a regimen plan in an interchange format."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLAN_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    FHIR_INTENT_FIELD_NUMBER: _builtins.int
+    FHIR_STATUS_FIELD_NUMBER: _builtins.int
+    FHIR_SUBJECT_REFERENCE_FIELD_NUMBER: _builtins.int
+    CALENDAR_SERIES_KEY_FIELD_NUMBER: _builtins.int
+    CALENDAR_STAMP_FIELD_NUMBER: _builtins.int
+    format: _export_pb2.ExportFormat.ValueType
+    """Required. The format of the document."""
+    fhir_intent: _export_pb2.FhirIntent.ValueType
+    """FHIR only: the MedicationRequest's intent. Absent means FHIR_INTENT_PROPOSAL."""
+    fhir_status: _export_pb2.FhirStatus.ValueType
+    """FHIR only: the MedicationRequest's status. Absent means FHIR_STATUS_DRAFT."""
+    fhir_subject_reference: _builtins.str
+    """FHIR only: the MedicationRequest's subject, a FHIR reference such as "Patient/123". Empty
+    means a display-only placeholder the caller fills in: the service holds no patient identity.
+    """
+    calendar_series_key: _builtins.str
+    """Calendar only: an opaque key that keeps apart the event UIDs of several people's plans kept
+    in one calendar. It must never be a patient identifier. Empty means the UIDs derive from the
+    plan itself (its start date, formulation and loading pattern), so that exporting the same
+    plan again, or with a later horizon, updates the same events instead of duplicating them.
+    """
+    @_builtins.property
+    def plan(self) -> Global___PlanRegimenRequest:
+        """Required. The plan request, exactly as for PlanRegimen."""
+
+    @_builtins.property
+    def calendar_stamp(self) -> _timestamp_pb2.Timestamp:
+        """Calendar only: the DTSTAMP of every event (the service has no clock). Absent means the
+        plan's start date at 00:00 UTC. Pass the time of the export so that calendars take a
+        re-export as newer.
+        """
+
+    def __init__(
+        self,
+        *,
+        plan: Global___PlanRegimenRequest | None = ...,
+        format: _export_pb2.ExportFormat.ValueType | None = ...,
+        fhir_intent: _export_pb2.FhirIntent.ValueType | None = ...,
+        fhir_status: _export_pb2.FhirStatus.ValueType | None = ...,
+        fhir_subject_reference: _builtins.str = ...,
+        calendar_series_key: _builtins.str = ...,
+        calendar_stamp: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent", "_fhir_status", b"_fhir_status", "_format", b"_format", "calendar_stamp", b"calendar_stamp", "fhir_intent", b"fhir_intent", "fhir_status", b"fhir_status", "format", b"format", "plan", b"plan"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent", "_fhir_status", b"_fhir_status", "_format", b"_format", "calendar_series_key", b"calendar_series_key", "calendar_stamp", b"calendar_stamp", "fhir_intent", b"fhir_intent", "fhir_status", b"fhir_status", "fhir_subject_reference", b"fhir_subject_reference", "format", b"format", "plan", b"plan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__fhir_intent: _TypeAlias = _typing.Literal["fhir_intent"]  # noqa: Y015
+    _WhichOneofArgType__fhir_intent: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent"]  # noqa: Y015
+    _WhichOneofReturnType__fhir_status: _TypeAlias = _typing.Literal["fhir_status"]  # noqa: Y015
+    _WhichOneofArgType__fhir_status: _TypeAlias = _typing.Literal["_fhir_status", b"_fhir_status"]  # noqa: Y015
+    _WhichOneofReturnType__format: _TypeAlias = _typing.Literal["format"]  # noqa: Y015
+    _WhichOneofArgType__format: _TypeAlias = _typing.Literal["_format", b"_format"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__fhir_intent) -> _WhichOneofReturnType__fhir_intent | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__fhir_status) -> _WhichOneofReturnType__fhir_status | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__format) -> _WhichOneofReturnType__format | None: ...
+
+Global___ExportPlanRequest: _TypeAlias = ExportPlanRequest  # noqa: Y015
+
+@_typing.final
 class PatientProfile(_message.Message):
     """The clinical facts of one patient. Numbers are validated exactly as sent; an absent optional
     field has the meaning its comment gives.
@@ -1454,6 +1526,40 @@ class AssessCourseResponse(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__suggested_interval_months) -> _WhichOneofReturnType__suggested_interval_months | None: ...
 
 Global___AssessCourseResponse: _TypeAlias = AssessCourseResponse  # noqa: Y015
+
+@_typing.final
+class ExportPlanResponse(_message.Message):
+    """The answer to ExportPlan: the document, and the plan or referral it was made from."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    media_type: _builtins.str
+    """The media type of `content`: "application/fhir+json" or "text/calendar"."""
+    content: _builtins.str
+    """The document, as UTF-8 text: a FHIR R4 MedicationRequest (a plan) or OperationOutcome (a
+    referral) in JSON, or an RFC 5545 calendar with CRLF line endings.
+    """
+    @_builtins.property
+    def outcome(self) -> Global___PlanRegimenResponse:
+        """The answer PlanRegimen gives for the same request, which the document translates."""
+
+    def __init__(
+        self,
+        *,
+        media_type: _builtins.str = ...,
+        content: _builtins.str = ...,
+        outcome: Global___PlanRegimenResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "media_type", b"media_type", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportPlanResponse: _TypeAlias = ExportPlanResponse  # noqa: Y015
 
 @_typing.final
 class DescribeRuleSetResponse(_message.Message):

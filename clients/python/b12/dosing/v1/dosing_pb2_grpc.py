@@ -65,6 +65,11 @@ class DosingServiceStub:
                 request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetRequest.SerializeToString,
                 response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetResponse.FromString,
                 _registered_method=True)
+        self.ExportPlan = channel.unary_unary(
+                '/b12.dosing.v1.DosingService/ExportPlan',
+                request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.SerializeToString,
+                response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.FromString,
+                _registered_method=True)
 
 
 class DosingServiceServicer:
@@ -135,6 +140,22 @@ class DosingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportPlan(self, request, context):
+        """Exports a regimen plan in an interchange format: the plan PlanRegimen gives for the same
+        request, as a FHIR R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated
+        injections and lab checks. A referral exports to FHIR as an OperationOutcome naming its
+        reasons, never as a default plan; it has no calendar. The document is a translation of the
+        plan: it adds no clinical content and carries the rule IDs of every element.
+
+        Errors: INVALID_ARGUMENT when the plan request is not valid (as for PlanRegimen, with field
+        paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
+        `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
+        referral; see the service comment for the other codes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DosingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +178,11 @@ def add_DosingServiceServicer_to_server(servicer, server):
                     servicer.DescribeRuleSet,
                     request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetRequest.FromString,
                     response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetResponse.SerializeToString,
+            ),
+            'ExportPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPlan,
+                    request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.FromString,
+                    response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -278,6 +304,33 @@ class DosingService:
             '/b12.dosing.v1.DosingService/DescribeRuleSet',
             b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetRequest.SerializeToString,
             b12_dot_dosing_dot_v1_dot_dosing__pb2.DescribeRuleSetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/b12.dosing.v1.DosingService/ExportPlan',
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.SerializeToString,
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.FromString,
             options,
             channel_credentials,
             insecure,

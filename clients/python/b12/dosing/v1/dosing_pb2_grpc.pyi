@@ -113,6 +113,18 @@ class DosingServiceStub:
 
     Errors: none of its own; see the service comment for the codes any call may return.
     """
+    ExportPlan: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.ExportPlanRequest, _dosing_pb2.ExportPlanResponse]
+    """Exports a regimen plan in an interchange format: the plan PlanRegimen gives for the same
+    request, as a FHIR R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated
+    injections and lab checks. A referral exports to FHIR as an OperationOutcome naming its
+    reasons, never as a default plan; it has no calendar. The document is a translation of the
+    plan: it adds no clinical content and carries the rule IDs of every element.
+
+    Errors: INVALID_ARGUMENT when the plan request is not valid (as for PlanRegimen, with field
+    paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
+    `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
+    referral; see the service comment for the other codes.
+    """
 
 @_typing.type_check_only
 class DosingServiceAsyncStub(DosingServiceStub):
@@ -167,6 +179,18 @@ class DosingServiceAsyncStub(DosingServiceStub):
     source's reference numbers, in catalogue order.
 
     Errors: none of its own; see the service comment for the codes any call may return.
+    """
+    ExportPlan: _aio.UnaryUnaryMultiCallable[_dosing_pb2.ExportPlanRequest, _dosing_pb2.ExportPlanResponse]  # type: ignore[assignment]
+    """Exports a regimen plan in an interchange format: the plan PlanRegimen gives for the same
+    request, as a FHIR R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated
+    injections and lab checks. A referral exports to FHIR as an OperationOutcome naming its
+    reasons, never as a default plan; it has no calendar. The document is a translation of the
+    plan: it adds no clinical content and carries the rule IDs of every element.
+
+    Errors: INVALID_ARGUMENT when the plan request is not valid (as for PlanRegimen, with field
+    paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
+    `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
+    referral; see the service comment for the other codes.
     """
 
 class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -243,6 +267,24 @@ class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
         source's reference numbers, in catalogue order.
 
         Errors: none of its own; see the service comment for the codes any call may return.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportPlan(
+        self,
+        request: _dosing_pb2.ExportPlanRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dosing_pb2.ExportPlanResponse, _abc.Awaitable[_dosing_pb2.ExportPlanResponse]]:
+        """Exports a regimen plan in an interchange format: the plan PlanRegimen gives for the same
+        request, as a FHIR R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated
+        injections and lab checks. A referral exports to FHIR as an OperationOutcome naming its
+        reasons, never as a default plan; it has no calendar. The document is a translation of the
+        plan: it adds no clinical content and carries the rule IDs of every element.
+
+        Errors: INVALID_ARGUMENT when the plan request is not valid (as for PlanRegimen, with field
+        paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
+        `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
+        referral; see the service comment for the other codes.
         """
 
 def add_DosingServiceServicer_to_server(servicer: DosingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

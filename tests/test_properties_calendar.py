@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from kernel import add_months
 from specs import oracle
+from specs.properties.laws import clear_kernel_caches
 from specs.strategies import month_end_dates
+
+
+@pytest.fixture(autouse=True)
+def _cold_caches() -> None:
+    clear_kernel_caches()
+
 
 dates = month_end_dates | st.dates(datetime.date(1, 1, 1), datetime.date(9000, 12, 31))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 from kernel.model import Code, Finding, Severity
@@ -21,3 +22,20 @@ def codes(findings: Iterable[Finding]) -> set[Code]:
 def has_critical(findings: Iterable[Finding], code: Code) -> bool:
     """Return whether ``findings`` carry ``code`` with critical severity."""
     return any(f.code is code and f.severity is Severity.CRITICAL for f in findings)
+
+
+def clear_kernel_caches() -> None:
+    """Empty every ``functools.cache`` of the kernel's modules.
+
+    The kernel memoises pure readings (a profile class, a site, a guidance combination). A test
+    that runs after a warm cache would never call the functions behind it, so mutation testing
+    (whose mutant runs fork from a process that already ran the tests) could not see a mutant
+    there; clearing the caches first makes every test exercise the code it covers.
+    """
+    for name, module in list(sys.modules.items()):
+        if name != "kernel" and not name.startswith("kernel."):
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear):
+                clear()

@@ -302,6 +302,20 @@ def _read_scalar(name: str, key: str, *, presence: bool, repeated: bool) -> _Fie
 
 _MessageWriter = Callable[[Any, Message], None]
 
+# Values without dates, which recur from call to call (the same warning, guidance, item or
+# interval rule for many patients): each is written once and copied into later responses, which
+# halves their cost. The
+# values are hashable (frozen dataclasses of strings, numbers, enums and tuples); each cache keeps
+# at most CACHE_LIMIT values and then stops growing.
+CACHED: Final = (
+    model.AdministrationGuidance,
+    model.Finding,
+    model.Item,
+    model.IntervalRule,
+    model.RuleDescription,
+)
+CACHE_LIMIT: Final = 2048
+
 
 def _writer_name(kernel: type[Any]) -> str:
     return f"write_{kernel.__name__}"
@@ -337,9 +351,30 @@ def _writer_lines(name: str, field: FieldDescriptor) -> list[str]:  # noqa: PLR0
             "    x.day = d.day",
         ]
     if field.type == FieldDescriptor.TYPE_MESSAGE:
-        nested = _writer_name(_nested_kernel_type(field))
+        nested_type = _nested_kernel_type(field)
+        nested = _writer_name(nested_type)
+        if field.is_repeated and nested_type in CACHED:
+            cache = f"CACHE_{nested_type.__name__}"
+            return [
+                f"add = m.{wire}.add",
+                f"for x in v.{name}:",
+                f"    c = {cache}.get(x)",
+                "    if c is None:",
+                f"        c = cached(x, {nested}, WIRE_{nested_type.__name__}, {cache})",
+                "    add().CopyFrom(c)",
+            ]
         if field.is_repeated:
             return [f"add = m.{wire}.add", f"for x in v.{name}:", f"    {nested}(x, add())"]
+        if nested_type in CACHED:
+            cache = f"CACHE_{nested_type.__name__}"
+            return [
+                f"x = v.{name}",
+                "if x is not None:",
+                f"    c = {cache}.get(x)",
+                "    if c is None:",
+                f"        c = cached(x, {nested}, WIRE_{nested_type.__name__}, {cache})",
+                f"    m.{wire}.CopyFrom(c)",
+            ]
         return [f"x = v.{name}", "if x is not None:", f"    {nested}(x, m.{wire})"]
     if field.type == FieldDescriptor.TYPE_ENUM:
         table = _enum_table_of(field)
@@ -363,9 +398,27 @@ def _writer_source(kernel: type[Any], descriptor: Descriptor) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cached(
+    value: object,
+    write: _MessageWriter,
+    wire_type: type[Message],
+    cache: dict[object, Message],
+) -> Message:
+    """Return the wire message of ``value``, built once and kept while the cache has room."""
+    message = wire_type()
+    write(value, message)
+    if len(cache) < CACHE_LIMIT:
+        cache[value] = message
+    return message
+
+
 def _compile_writers() -> dict[type[Any], _MessageWriter]:
     names = {f"ENUM_{table.kernel.__name__}": table.to_wire for table in ENUMS.values()}
     namespace: dict[str, Any] = dict(names)
+    namespace["cached"] = _cached
+    for kernel in CACHED:
+        namespace[f"CACHE_{kernel.__name__}"] = {}
+        namespace[f"WIRE_{kernel.__name__}"] = dict(PAIRS)[kernel]
     source = "\n".join(_writer_source(kernel, descriptor_of(message)) for kernel, message in PAIRS)
     # The source is built only from identifiers of the kernel's dataclasses and the proto
     # descriptors, both checked against each other by _field_names; no input reaches it.

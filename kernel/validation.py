@@ -1,5 +1,8 @@
 """Input validation (D-INVALID, D-FIELDS).
 
+A reason says what the field must be and never repeats the value sent: a validation error
+carries no clinical content, and reasons end up in callers' logs.
+
 Every offending field is named once, with every reason that applies to it, in request field
 order. Numbers are compared exactly as given: nothing is rounded, clamped or guessed. A
 non-finite number (NaN or infinity) is never a valid measurement.
@@ -60,7 +63,7 @@ def _check_number(  # noqa: PLR0913, PLR0917 - path, value, bounds and unit of o
     if not math.isfinite(value):
         out.add(path, "must be a finite number")
     elif value < low or value > high:
-        out.add(path, f"must be between {low:g} and {high:g} {unit}, got {value!r}")
+        out.add(path, f"must be between {low:g} and {high:g} {unit}")
 
 
 def _check_enum(out: _Violations, path: str, value: enum.Enum | None, *, required: bool) -> None:
@@ -89,7 +92,7 @@ def _validate_profile(out: _Violations, profile: PatientProfile, prefix: str) ->
     elif not 0 <= profile.age_years <= MAX_AGE_YEARS:
         out.add(
             p + "age_years",
-            f"must be between 0 and {MAX_AGE_YEARS} years, got {profile.age_years}",
+            f"must be between 0 and {MAX_AGE_YEARS} years",
         )
     _check_enum(out, p + "deficiency_status", profile.deficiency_status, required=True)
     _check_enum(
@@ -161,7 +164,7 @@ def validate_check_request(request: CheckRequest) -> tuple[FieldViolation, ...]:
         if not math.isfinite(dose):
             out.add("regimen.dose_per_injection_mcg", "must be a finite number")
         elif dose <= 0:
-            out.add("regimen.dose_per_injection_mcg", f"must be above 0 mcg, got {dose!r}")
+            out.add("regimen.dose_per_injection_mcg", "must be above 0 mcg")
     interval = regimen.maintenance_interval_months
     if interval is not None:
         if not math.isfinite(interval):
@@ -169,7 +172,7 @@ def validate_check_request(request: CheckRequest) -> tuple[FieldViolation, ...]:
         elif interval <= 0:
             out.add(
                 "regimen.maintenance_interval_months",
-                f"must be above 0 months, got {interval!r}",
+                "must be above 0 months",
             )
     _check_enum(out, "regimen.site", regimen.site, required=False)
     _check_enum(out, "regimen.route", regimen.route, required=False)

@@ -1044,6 +1044,17 @@ def _check_referral(outcome: Referral, facts: Facts, request: PlanRequest, out: 
     _check_findings(outcome.warnings, "REFER warnings", out)
     _check_finding_citations(outcome.warnings, "REFER warning", out)
     _check_citation("REFER", outcome.rule_ids, None, out)
+    producers = {
+        ReferReason.OUT_OF_SCOPE_AGE: "D-SCOPE-AGE",
+        ReferReason.CONTRAINDICATED: "D-CONTRA",
+        ReferReason.PLATELETS_BELOW_25_NO_NEURO: "D-PLT",
+        ReferReason.NO_INDICATION: "D-PROPHYLAXIS",
+        ReferReason.DEFICIENCY_NOT_ESTABLISHED: "D-DEFICIENCY",
+        ReferReason.NOT_COVERED: "D-OUTCOME",
+    }
+    needed = {"D-OUTCOME", *(producers[reason] for reason in reasons)}
+    if not needed <= set(outcome.rule_ids):
+        out.append(f"INV-CITATIONS: REFER cites {outcome.rule_ids}, not {sorted(needed)}")
     _check_required_citations(outcome.warnings, facts, "REFER", out)
     _check_version(outcome.rule_set_version, out)
 
@@ -1075,10 +1086,34 @@ def _check_required_citations(
         Code.TREAT_WITHOUT_DELAY: ("D-PLT",),
         Code.PLATELET_TRANSFUSION_CONSIDER: ("D-PLT",),
     }
+    producers: dict[Code, str] = {
+        Code.NEURO_WITHOUT_CONFIRMED_DEFICIENCY: "D-DEFICIENCY",
+        Code.DEFICIENCY_UNCONFIRMED: "D-DEFICIENCY",
+        Code.SITE_BUTTOCK_UPPER_OUTER_NEEDLE_ANTERIOR: "D-SITE",
+        Code.SITE_BUTTOCK_REPLACED: "D-SITE",
+        Code.MONTHLY_MORE_EFFECTIVE: "D-EXTENDED",
+        Code.EXTENDED_NOT_AVAILABLE: "D-EXTENDED",
+        Code.EXTENDED_NOT_APPLICABLE: "D-EXTENDED",
+        Code.RESECTION_LENGTH_UNKNOWN: "D-INTERVAL",
+        Code.CROHN_LENGTH_UNKNOWN: "D-INTERVAL",
+        Code.CROHN_PROPHYLAXIS_EVIDENCE_WEAK: "D-INTERVAL",
+        Code.NOT_COVERED: "D-OUTCOME",
+        Code.HOME_ADMINISTRATION_SUSPENDED_REVIEW: "D-COURSE",
+        Code.NEURO_RECURRENCE_REVIEW: "D-RECURRENCE",
+        Code.NEURO_LOADING_DOSES_MISSED: "D-MISSED",
+        Code.NEURO_REVIEW_OVERDUE: "D-MISSED",
+        Code.LIFELONG_CLINICIAN_DECISION: "D-LIFELONG",
+        Code.HOMOCYSTEINE_OFF_TARGET: "D-LABS",
+        Code.LABS_MAY_BE_STABLE: "D-LABS",
+    }
     for finding in findings:
         needed = required.get(finding.code, ())
-        if finding.code in CHECK_CODES:
+        if finding.code in producers:
+            needed = (*needed, producers[finding.code])
+        if finding.code in CHECK_CODES | {Code.REFER_CONDITION_PRESENT, Code.SUPERVISION_REQUIRED}:
             needed = ("D-CHECK",)
+        if finding.code is Code.TWO_INJECTIONS_ONE_DAY:
+            needed = ("D-CHECK",) if where == "check" else ("D-COURSE",)
         missing = [rule_id for rule_id in needed if rule_id not in finding.rule_ids]
         if missing:
             out.append(f"INV-CITATIONS: {where} {finding.code.name} does not cite {missing}")
@@ -1172,8 +1207,17 @@ def _check_guidance(
     if Code.FIRST_DOSE_PROFESSIONAL not in codes:
         out.append("D-EARLY: the guidance lacks FIRST_DOSE_PROFESSIONAL")
     _check_items(guidance.items, "guidance", out)
+    cites_renal = bool({"R-RENAL", "D-RENAL"} & set(guidance.rule_ids))
     if not facts.cyano and facts.renal and not {"R-RENAL", "D-RENAL"} <= set(guidance.rule_ids):
         out.append("D-RENAL: renal with hydroxocobalamin: the guidance does not cite the rule")
+    if cites_renal and not facts.renal:
+        out.append("D-RENAL: the guidance cites the renal rule without renal impairment")
+    band = "R-PLT-PRECAUTION" if precautions else "R-PLT-STANDARD"
+    needed = {"R-DOSE-1000", "R-FORM-1", "D-SITE", "D-PLT", band}
+    if facts.supervised:
+        needed.add("R-PLT-SEVERE")
+    if not needed <= set(guidance.rule_ids):
+        out.append(f"INV-CITATIONS: guidance cites {guidance.rule_ids}, not {sorted(needed)}")
 
 
 def _check_plan_warnings(
@@ -1226,6 +1270,11 @@ def _check_plan_citations(plan: RegimenPlan, out: list[str]) -> None:
     for name, rule_ids, references in elements:
         _check_citation(name, rule_ids, references, out)
     _check_items(plan.monitoring.items, "monitoring", out)
+    if not {"R-MON-LABS", "D-LABS"} <= set(plan.monitoring.rule_ids):
+        out.append(f"INV-CITATIONS: monitoring cites {plan.monitoring.rule_ids}")
+    early_items = bool({item.code for item in plan.monitoring.items} & EARLY_CODES)
+    if early_items != ("D-EARLY" in plan.monitoring.rule_ids):
+        out.append("INV-CITATIONS: monitoring cites D-EARLY exactly when it lists early checks")
     if plan.monitoring.homocysteine_target_below_umol_per_l != HCY_TARGET_BELOW:
         out.append("D-LABS: the homocysteine target is not below 10 umol/L")
 
@@ -1295,6 +1344,28 @@ def _check_loading(  # noqa: C901, PLR0912 - one branch per loading pattern and 
         out.append(
             f"D-MONTH: maintenance start {maintenance.start.name},"
             f" expected {expected.maintenance_start.name}"
+        )
+    if loading.open_ended is not (
+        expected.pattern is LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED
+    ):
+        out.append(f"D-NEURO-OPEN: open_ended is {loading.open_ended!r}")
+    loading_producers = {
+        LoadingPattern.STANDARD_THREE_TIMES_WEEKLY_TWO_WEEKS: {"R-LOAD-STD", "D-LOAD-DAYS"},
+        LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED: {"R-LOAD-NEURO", "D-NEURO-OPEN"},
+        LoadingPattern.NONE_PROPHYLAXIS: {"D-PROPHYLAXIS"},
+    }[expected.pattern]
+    if not loading_producers <= set(loading.rule_ids):
+        out.append(f"INV-CITATIONS: loading cites {loading.rule_ids}, not {loading_producers}")
+    winners = {rule_id for rule_id, _, _, winner in facts.interval_rules if winner}
+    maintenance_producers = {"D-INTERVAL", "D-LIFELONG", *winners}
+    if expected.pattern is LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED:
+        maintenance_producers.add("D-NEURO-OPEN")
+    if expected.pattern is LoadingPattern.NONE_PROPHYLAXIS:
+        maintenance_producers.add("D-PROPHYLAXIS")
+    if not maintenance_producers <= set(maintenance.rule_ids):
+        out.append(
+            f"INV-CITATIONS: maintenance cites {maintenance.rule_ids},"
+            f" not {sorted(maintenance_producers)}"
         )
 
 
@@ -1777,6 +1848,16 @@ def _check_course_state(  # noqa: C901 - one check per field of the assessment
         outcome.outcome is not CourseOutcome.REVIEW or not outcome.clinician_review_required
     ):
         out.append("D-RECURRENCE: recurrence without a REVIEW outcome")
+    review = (
+        expected.recurred
+        or expected.suspended
+        or Code.NEURO_REVIEW_OVERDUE in {f.code for f in outcome.findings}
+    )
+    if outcome.clinician_review_required != review:
+        out.append(
+            f"D-COURSE: clinician_review_required is {outcome.clinician_review_required}; a"
+            " review is required exactly on recurrence, suspension or an overdue review"
+        )
     quiet = (
         not expected.recurred
         and not expected.suspended

@@ -23,7 +23,7 @@ from kernel.model import (
 )
 from specs import strategies as gen
 from specs.oracle import check_check, check_expectation, derive_facts
-from specs.properties.examples import check_examples, with_examples
+from specs.properties.examples import check_examples, invalid_check_examples, with_examples
 from specs.properties.laws import codes, has_critical, violations_of
 
 CYANO = Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
@@ -166,6 +166,7 @@ def test_check_findings_are_well_formed_and_cited(check_request: CheckRequest) -
 
 @pytest.mark.covers("INV-VALIDATION", "D-INVALID")
 @examples
+@with_examples("check_request", invalid_check_examples())
 @given(check_request=any_checks)
 def test_invalid_checks_name_every_offending_field(check_request: CheckRequest) -> None:
     """Law: a check is rejected when D-INVALID says so (a dose <= 0, an interval <= 0, an

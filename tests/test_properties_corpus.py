@@ -21,7 +21,10 @@ from specs.oracle import (
 from specs.properties.examples import (
     check_examples,
     course_examples,
+    invalid_check_examples,
+    invalid_course_examples,
     invalid_plan_examples,
+    labs_examples,
     plan_examples,
 )
 from specs.properties.laws import clear_kernel_caches
@@ -51,9 +54,27 @@ def test_check_corpus_agrees_with_the_oracle() -> None:
         assert check_check(request, check_regimen(request)) == [], request
 
 
+@pytest.mark.covers("INV-VALIDATION", "D-INVALID", "D-FORMULATIONS")
+def test_invalid_check_corpus_agrees_with_the_oracle() -> None:
+    for request in invalid_check_examples():
+        assert check_check(request, check_regimen(request)) == [], request
+
+
 @pytest.mark.covers("INV-TOTAL-COURSE", "D-COURSE", "D-MISSED", "D-LABS")
 def test_course_corpus_agrees_with_the_oracle() -> None:
     for request in course_examples():
+        assert check_course(request, assess_course(request)) == [], request
+
+
+@pytest.mark.covers("D-LABS", "D-MISSED", "R-MON-LABS", "R-MON-HCY")
+def test_labs_and_missed_dose_boundaries_agree_with_the_oracle() -> None:
+    for request in labs_examples():
+        assert check_course(request, assess_course(request)) == [], request
+
+
+@pytest.mark.covers("INV-VALIDATION", "D-INVALID", "D-COURSE")
+def test_invalid_course_corpus_agrees_with_the_oracle() -> None:
+    for request in invalid_course_examples():
         assert check_course(request, assess_course(request)) == [], request
 
 

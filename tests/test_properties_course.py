@@ -24,12 +24,18 @@ from kernel.model import (
 )
 from specs import strategies as gen
 from specs.oracle import add_months, check_course, course_expectation, derive_facts
-from specs.properties.examples import course_examples, with_examples
+from specs.properties.examples import (
+    course_examples,
+    invalid_course_examples,
+    labs_examples,
+    with_examples,
+)
 from specs.properties.laws import codes, has_critical, violations_of
 
 CYANO = Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
 
-examples = with_examples("course_request", course_examples())
+examples = with_examples("course_request", [*course_examples(), *labs_examples()])
+invalid_examples = with_examples("course_request", invalid_course_examples())
 valid_courses = gen.course_requests("valid")
 any_courses = gen.course_requests("any")
 
@@ -167,6 +173,7 @@ def test_course_findings_are_well_formed_and_cited(course_request: CourseRequest
 
 @pytest.mark.covers("INV-VALIDATION", "D-INVALID", "D-COURSE")
 @examples
+@invalid_examples
 @given(course_request=any_courses)
 def test_invalid_courses_name_every_offending_field(course_request: CourseRequest) -> None:
     """Law: a course is rejected when D-INVALID says so (injections after the reference date or

@@ -41,7 +41,10 @@ def corpus_layer() -> str | None:
         *((r, plan_regimen, check_plan) for r in examples.plan_examples()),
         *((r, plan_regimen, check_plan) for r in examples.invalid_plan_examples()),
         *((r, check_regimen, check_check) for r in examples.check_examples()),
+        *((r, check_regimen, check_check) for r in examples.invalid_check_examples()),
         *((r, assess_course, check_course) for r in examples.course_examples()),
+        *((r, assess_course, check_course) for r in examples.labs_examples()),
+        *((r, assess_course, check_course) for r in examples.invalid_course_examples()),
     ]
     for request, operation, oracle in cases:
         try:

@@ -13,7 +13,10 @@ from kernel import assess_course, check_regimen, plan_regimen
 from specs.properties.examples import (
     check_examples,
     course_examples,
+    invalid_check_examples,
+    invalid_course_examples,
     invalid_plan_examples,
+    labs_examples,
     plan_examples,
 )
 
@@ -23,9 +26,9 @@ def corpus_digest() -> str:
     digest = hashlib.sha256()
     for request in (*plan_examples(), *invalid_plan_examples()):
         digest.update(repr(plan_regimen(request)).encode())
-    for check in check_examples():
+    for check in (*check_examples(), *invalid_check_examples()):
         digest.update(repr(check_regimen(check)).encode())
-    for course in course_examples():
+    for course in (*course_examples(), *labs_examples(), *invalid_course_examples()):
         digest.update(repr(assess_course(course)).encode())
     return digest.hexdigest()
 

@@ -211,35 +211,37 @@ def plan_examples() -> list[PlanRequest]:
     return found
 
 
+INVALID_PROFILES: Final[tuple[dict[str, object], ...]] = (
+    {"formulation": None},
+    {"formulation": Formulation.UNSPECIFIED},
+    {"formulation": Formulation.METHYLCOBALAMIN},
+    {"formulation": Formulation.OTHER},
+    {"age_years": None},
+    {"age_years": -1},
+    {"age_years": 121},
+    {"deficiency_status": None},
+    {"deficiency_status": DeficiencyStatus.UNSPECIFIED},
+    {"neurological_involvement": None},
+    {"neurological_involvement": NeurologicalInvolvement.UNSPECIFIED},
+    {"platelets_10e9_per_l": -0.1},
+    {"platelets_10e9_per_l": 2000.1},
+    {"platelets_10e9_per_l": float("nan")},
+    {"egfr_ml_min_1_73m2": -1.0},
+    {"egfr_ml_min_1_73m2": 200.5},
+    {"ileal_resection_length_cm": 30.0},
+    {"ileal_resection": True, "ileal_resection_length_cm": 0.0},
+    {"ileal_resection": True, "ileal_resection_length_cm": 600.5},
+    {"crohn_ileal_involvement_length_cm": 30.0},
+    {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 0.0},
+    {"bariatric_procedure": BariatricProcedure.UNSPECIFIED},
+    {"site_request": SiteRequest.UNSPECIFIED},
+    {"maintenance_preference": MaintenancePreference.UNSPECIFIED},
+)
+
+
 def invalid_plan_examples() -> list[PlanRequest]:
     """Return plan requests invalid in exactly one way each, and one invalid in every way."""
-    invalid_profiles: list[dict[str, object]] = [
-        {"formulation": None},
-        {"formulation": Formulation.UNSPECIFIED},
-        {"formulation": Formulation.METHYLCOBALAMIN},
-        {"formulation": Formulation.OTHER},
-        {"age_years": None},
-        {"age_years": -1},
-        {"age_years": 121},
-        {"deficiency_status": None},
-        {"deficiency_status": DeficiencyStatus.UNSPECIFIED},
-        {"neurological_involvement": None},
-        {"neurological_involvement": NeurologicalInvolvement.UNSPECIFIED},
-        {"platelets_10e9_per_l": -0.1},
-        {"platelets_10e9_per_l": 2000.1},
-        {"platelets_10e9_per_l": float("nan")},
-        {"egfr_ml_min_1_73m2": -1.0},
-        {"egfr_ml_min_1_73m2": 200.5},
-        {"ileal_resection_length_cm": 30.0},
-        {"ileal_resection": True, "ileal_resection_length_cm": 0.0},
-        {"ileal_resection": True, "ileal_resection_length_cm": 600.5},
-        {"crohn_ileal_involvement_length_cm": 30.0},
-        {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 0.0},
-        {"bariatric_procedure": BariatricProcedure.UNSPECIFIED},
-        {"site_request": SiteRequest.UNSPECIFIED},
-        {"maintenance_preference": MaintenancePreference.UNSPECIFIED},
-    ]
-    found = [plan(changes) for changes in invalid_profiles]
+    found = [plan(changes) for changes in INVALID_PROFILES]
     found.extend(
         (
             PlanRequest(profile=BASE, start_date=None),
@@ -278,6 +280,9 @@ def check_examples() -> list[CheckRequest]:
         ProposedRegimen(stop_date=HORIZON),
         ProposedRegimen(site=SiteRequest.GLUTEAL),
         ProposedRegimen(site=SiteRequest.VENTROGLUTEAL),
+        ProposedRegimen(site=SiteRequest.DELTOID),
+        ProposedRegimen(formulation=CYANO),
+        ProposedRegimen(formulation=HYDROXO, maintenance_interval_months=2.5),
         *(
             ProposedRegimen(loading_dates=_loading(offsets), loading_open_ended=open_ended)
             for offsets, open_ended in itertools.product(
@@ -287,6 +292,8 @@ def check_examples() -> list[CheckRequest]:
                     (0, 2, 4, 7, 9),
                     (0, 3, 6, 9, 12),
                     (0, 2, 4, 6),
+                    (0, 2, 4, 6, 8, 10),
+                    (0, 2, 4, 7, 9, 12),
                     (0, 2, 4, 6, 8, 10, 12),
                     (0, 2, 4, 7, 9, 11, 14, 16),
                     (0, 1, 3),
@@ -312,19 +319,43 @@ def check_examples() -> list[CheckRequest]:
     found = [CheckRequest(profile=BASE, regimen=regimen) for regimen in regimens]
     found.extend(
         CheckRequest(profile=p, regimen=regimen)
-        for p, regimen in itertools.product(profiles[1:], regimens[::3])
+        for p, regimen in itertools.product(profiles[1:], regimens)
     )
+    return found
+
+
+def invalid_check_examples() -> list[CheckRequest]:
+    """Return regimen checks invalid in exactly one way each, and some invalid in many."""
+    regimens = (
+        ProposedRegimen(dose_per_injection_mcg=0.0),
+        ProposedRegimen(dose_per_injection_mcg=-1.0),
+        ProposedRegimen(dose_per_injection_mcg=float("nan")),
+        ProposedRegimen(dose_per_injection_mcg=float("inf")),
+        ProposedRegimen(maintenance_interval_months=0.0),
+        ProposedRegimen(maintenance_interval_months=-1.0),
+        ProposedRegimen(maintenance_interval_months=float("nan")),
+        ProposedRegimen(maintenance_interval_months=float("-inf")),
+        ProposedRegimen(site=SiteRequest.UNSPECIFIED),
+        ProposedRegimen(route=Route.UNSPECIFIED),
+        ProposedRegimen(formulation=Formulation.UNSPECIFIED),
+        ProposedRegimen(formulation=Formulation.METHYLCOBALAMIN),
+        ProposedRegimen(formulation=Formulation.OTHER),
+        ProposedRegimen(
+            dose_per_injection_mcg=0.0,
+            maintenance_interval_months=0.0,
+            site=SiteRequest.UNSPECIFIED,
+            route=Route.UNSPECIFIED,
+            formulation=Formulation.UNSPECIFIED,
+        ),
+    )
+    found = [CheckRequest(profile=BASE, regimen=regimen) for regimen in regimens]
     found.extend(
-        (
-            CheckRequest(profile=BASE, regimen=ProposedRegimen(dose_per_injection_mcg=0.0)),
-            CheckRequest(profile=BASE, regimen=ProposedRegimen(maintenance_interval_months=-1.0)),
-            CheckRequest(profile=BASE, regimen=ProposedRegimen(route=Route.UNSPECIFIED)),
-            CheckRequest(
-                profile=PatientProfile(),
-                regimen=ProposedRegimen(dose_per_injection_mcg=float("nan")),
-            ),
+        CheckRequest(
+            profile=profile(**changes), regimen=ProposedRegimen(dose_per_injection_mcg=100.0)
         )
+        for changes in INVALID_PROFILES
     )
+    found.append(CheckRequest(profile=PatientProfile(), regimen=regimens[-1]))
     return found
 
 
@@ -459,6 +490,139 @@ def course_examples() -> list[CourseRequest]:
             ),
         )
     )
+    return found
+
+
+def invalid_course_examples() -> list[CourseRequest]:
+    """Return courses invalid in exactly one way each (every D-INVALID clause of a course),
+    their valid neighbours, and one invalid in many ways."""
+    status = CourseNeurologicalStatus
+    prophylaxis = profile(
+        deficiency_status=NOT_PRESENT, bariatric_procedure=BariatricProcedure.SLEEVE
+    )
+    day = START + datetime.timedelta(days=10)
+    late = START + datetime.timedelta(days=30)
+    early = START - datetime.timedelta(days=1)
+    lab = LabResult(date=day, homocysteine_umol_per_l=8.0)
+    labs: tuple[LabResult, ...] = (
+        LabResult(),
+        LabResult(date=day),
+        LabResult(b12_ng_per_l=300.0),
+        LabResult(date=late, b12_ng_per_l=300.0),
+        LabResult(date=day, b12_ng_per_l=-1.0),
+        LabResult(date=day, b12_ng_per_l=20000.1),
+        LabResult(date=day, b12_ng_per_l=float("nan")),
+        LabResult(date=day, homocysteine_umol_per_l=-0.1),
+        LabResult(date=day, homocysteine_umol_per_l=500.1),
+        LabResult(date=day, homocysteine_umol_per_l=float("inf")),
+        LabResult(date=early, homocysteine_umol_per_l=8.0),
+        LabResult(date=START, b12_ng_per_l=0.0, homocysteine_umol_per_l=500.0),
+    )
+    found = [
+        CourseRequest(profile=BASE, start_date=None, reference_date=day),
+        CourseRequest(profile=BASE, start_date=START, reference_date=None),
+        CourseRequest(profile=BASE),
+        course(offsets=(0, 25), reference_days=20),
+        course(offsets=(-1, 2), reference_days=20),
+        course(offsets=(0,), reference_days=20, stabilisation_date=early),
+        course(offsets=(0,), reference_days=20, stabilisation_date=late),
+        course(offsets=(0,), reference_days=20, stabilisation_date=START),
+        course(offsets=(0,), reference_days=20, neurological_status=status.UNSPECIFIED),
+        course(offsets=(0, 2), reference_days=20, neurological_status=status.IMPROVING),
+        course(offsets=STANDARD, reference_days=40, neurological_status=status.PLATEAUED),
+        course(offsets=(0, 2, 4, 7, 9), reference_days=20, neurological_status=status.RECURRED),
+        course(offsets=STANDARD, reference_days=40, neurological_status=status.RECURRED),
+        CourseRequest(
+            profile=prophylaxis,
+            start_date=START,
+            reference_date=day,
+            injection_dates=(START,),
+            neurological_status=status.RECURRED,
+        ),
+        CourseRequest(
+            profile=dataclasses.replace(
+                prophylaxis, bariatric_procedure=BariatricProcedure.UNSPECIFIED
+            ),
+            start_date=START,
+            reference_date=day,
+            injection_dates=(START,),
+            neurological_status=status.RECURRED,
+        ),
+        course(reference_days=-5),
+        course(offsets=(0,), reference_days=20, lab_results=(lab,) * 3),
+    ]
+    found.extend(course(offsets=(0,), reference_days=20, lab_results=(lab, bad)) for bad in labs)
+    found.extend(course(changes, offsets=(0,), reference_days=20) for changes in INVALID_PROFILES)
+    found.append(
+        CourseRequest(
+            profile=PatientProfile(),
+            start_date=START,
+            reference_date=START,
+            injection_dates=(late, early),
+            lab_results=labs[:3],
+            neurological_status=status.UNSPECIFIED,
+            stabilisation_date=late,
+        )
+    )
+    return found
+
+
+def labs_examples() -> list[CourseRequest]:
+    """Return courses at the D-LABS boundaries: stable pairs exactly two months apart, the
+    stabilisation date on the start and just after a quarterly date, and month-end estimates."""
+    d = datetime.date
+    prophylaxis = {
+        "deficiency_status": NOT_PRESENT,
+        "bariatric_procedure": BariatricProcedure.OTHER,
+    }
+    found: list[CourseRequest] = []
+    for second, status in itertools.product(
+        (d(2024, 3, 30), d(2024, 3, 31), d(2024, 4, 1)),
+        (None, CourseNeurologicalStatus.NONE, CourseNeurologicalStatus.PLATEAUED),
+    ):
+        changes = (
+            dict(prophylaxis)
+            if status is not CourseNeurologicalStatus.PLATEAUED
+            else {"neurological_involvement": PRESENT}
+        )
+        found.append(
+            CourseRequest(
+                profile=profile(**changes),
+                start_date=d(2024, 1, 31),
+                reference_date=d(2024, 4, 2),
+                injection_dates=(d(2024, 1, 31),),
+                lab_results=(
+                    LabResult(date=d(2024, 1, 31), homocysteine_umol_per_l=9.9),
+                    LabResult(date=second, homocysteine_umol_per_l=5.0),
+                ),
+                neurological_status=status,
+            )
+        )
+    for reference, stabilised in itertools.product(
+        (d(2024, 10, 30), d(2024, 10, 31), d(2025, 1, 30), d(2025, 5, 1), d(2025, 6, 1)),
+        (None, d(2024, 1, 31), d(2024, 5, 1), d(2024, 4, 30)),
+    ):
+        if stabilised is not None and stabilised > reference:
+            continue
+        found.append(
+            CourseRequest(
+                profile=profile(**prophylaxis),
+                start_date=d(2024, 1, 31),
+                reference_date=reference,
+                injection_dates=(d(2024, 1, 31),),
+                stabilisation_date=stabilised,
+            )
+        )
+    neuro = profile(neurological_involvement=PRESENT)
+    for offsets, days in itertools.product(((), (0,), (0, 2)), range(7)):
+        found.append(
+            CourseRequest(
+                profile=neuro,
+                start_date=START,
+                reference_date=START + datetime.timedelta(days=max(days, max(offsets, default=0))),
+                injection_dates=_loading(offsets),
+            )
+        )
     return found
 
 

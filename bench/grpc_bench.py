@@ -105,6 +105,12 @@ class BenchError(RuntimeError):
     """A check failed: the load was not what it claims to be."""
 
 
+class LoadTimeoutError(BenchError):
+    """h2load did not finish within its time limit."""
+
+
+TIMEOUT_STATUS: Final = 124  # what `timeout` exits with when it stopped the command
+
 # ---------------------------------------------------------------------------------------------
 # /proc readings.
 # ---------------------------------------------------------------------------------------------
@@ -248,6 +254,8 @@ def h2load(  # noqa: PLR0913 (the knobs of one h2load run)
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         message = f"h2load exited {done.returncode}: {done.stdout[-1500:]} {done.stderr[-500:]}"
+        if done.returncode == TIMEOUT_STATUS:
+            raise LoadTimeoutError(message)
         raise BenchError(message)
     result = parse_h2load(done.stdout)
     if log is not None:
@@ -433,6 +441,7 @@ class Bench:
         self.frame_bytes = len(workload.grpc_frame(self.expected))
         self.rate_hint: dict[tuple[str, int], float] = {}
         self.runs: list[Run] = []
+        self.retried: list[str] = []
 
     def calls_for(self, running: Running, concurrency: int) -> int:
         """Warm up with a short run and return the call count for about ``--duration`` s."""
@@ -538,7 +547,22 @@ class Bench:
             for variant in variants:
                 with started(variant, self.workdir, self.body, self.expected) as running:
                     for concurrency in concurrencies:
-                        self.measure(running, concurrency, round_number)
+                        self.measure_once_more_after_a_timeout(running, concurrency, round_number)
+
+    def measure_once_more_after_a_timeout(
+        self, running: Running, concurrency: int, round_number: int
+    ) -> None:
+        """Measure; after an h2load timeout (a stall of the shared machine), check that the
+        server still answers and measure once more. A second timeout stops the benchmark."""
+        try:
+            self.measure(running, concurrency, round_number)
+        except LoadTimeoutError as stall:
+            where = f"round {round_number} {running.variant.name} c={concurrency}"
+            print(f"  {where}: h2load timed out; measuring again", flush=True)
+            print(f"  {str(stall)[:300]}", flush=True)
+            self.retried.append(where)
+            verify_grpc(running.target, self.expected, wait=10)
+            self.measure(running, concurrency, round_number)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -656,6 +680,7 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
             "DATA bytes = successes x frame size; every server exited 0 on SIGTERM. All passed "
             "(a failed check stops the benchmark)."
         ),
+        f"- runs measured again after an h2load timeout: {', '.join(bench.retried) or 'none'}",
         f"- pairs dropped when other processes used over {arguments.max_foreign:g} cores in "
         f"either run or the two runs differ by over {arguments.max_foreign_delta:g} cores (for 1 "
         "against 2 workers: when they used over that in the 1-worker run; two workers take "

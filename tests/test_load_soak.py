@@ -159,9 +159,9 @@ def test_soak_64_callers_at_80_percent_of_capacity(capsys: pytest.CaptureFixture
     assert soak.codes == Counter({"OK": soak.calls})
     assert soak.mismatches == 0
     assert len(expected) == len(workload.calls())
-    # The pacing held: at least half the target (the machine is shared; below that the test
-    # would not be loading the server as it claims).
-    assert soak.calls >= 0.5 * rate * SOAK_SECONDS
+    # The load was real: at least 30% of the target (the machine is shared, and its capacity
+    # can drop after it was measured; far below that the test would not load the server).
+    assert soak.calls >= 0.3 * rate * SOAK_SECONDS
     assert growth <= RSS_GROWTH_LIMIT_BYTES
     assert alive
     assert exit_code == 0

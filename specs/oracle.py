@@ -1220,6 +1220,26 @@ def _check_guidance(
         out.append(f"INV-CITATIONS: guidance cites {guidance.rule_ids}, not {sorted(needed)}")
 
 
+def _check_named_reasons(findings: Sequence[Finding], facts: Facts, out: list[str]) -> None:
+    """D-CHECK: REFER_CONDITION_PRESENT lists the D-OUTCOME reasons; D-EXTENDED: a refused
+    extended interval names the reason (ileal, Crohn's, neurological involvement)."""
+    for finding in findings:
+        text = finding.text.lower()
+        if finding.code is Code.REFER_CONDITION_PRESENT:
+            missing = [r.name for r in facts.refer_reasons if r.name.lower() not in text]
+            if missing:
+                out.append(f"D-CHECK: REFER_CONDITION_PRESENT does not list {missing}")
+        if finding.code is Code.EXTENDED_NOT_AVAILABLE:
+            named = {
+                "ileal": facts.ileal,
+                "crohn": facts.crohn,
+                "neurolog": facts.neuro,
+            }
+            missing = [word for word, holds in named.items() if holds and word not in text]
+            if missing:
+                out.append(f"D-EXTENDED: EXTENDED_NOT_AVAILABLE does not name {missing}")
+
+
 def _check_plan_warnings(
     plan: RegimenPlan, profile: PatientProfile, facts: Facts, out: list[str]
 ) -> None:
@@ -1227,6 +1247,7 @@ def _check_plan_warnings(
     expected = set(facts.safety) | set(facts.population) | set(site)
     _check_codes((w.code for w in plan.warnings), expected, frozenset(), "plan", out)
     _check_findings(plan.warnings, "plan warnings", out)
+    _check_named_reasons(plan.warnings, facts, out)
     _check_finding_citations(plan.warnings, "plan warning", out)
     _check_required_citations(plan.warnings, facts, "plan", out)
 
@@ -1566,6 +1587,7 @@ def check_check(request: CheckRequest, outcome: object) -> list[str]:
         )
     expected, dont_care = expected_check_codes(request, facts)
     codes = [f.code for f in outcome.findings]
+    _check_named_reasons(outcome.findings, facts, out)
     _check_codes(codes, expected, dont_care, "check", out)
     _check_findings(outcome.findings, "check findings", out)
     _check_finding_citations(outcome.findings, "check finding", out)
@@ -1795,6 +1817,7 @@ def check_course(request: CourseRequest, outcome: object) -> list[str]:
     _check_intervals(intervals, facts, "course", out)
     codes = [f.code for f in outcome.findings]
     _check_findings(outcome.findings, "course findings", out)
+    _check_named_reasons(outcome.findings, facts, out)
     _check_finding_citations(outcome.findings, "course finding", out)
     recurred = request.neurological_status is CourseNeurologicalStatus.RECURRED
     _check_required_citations(outcome.findings, facts, "course", out, recurred=recurred)

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from kernel import assess_course, check_regimen, describe_rules, plan_regimen
+from kernel import (
+    assess_course,
+    check_regimen,
+    describe_rules,
+    plan_regimen,
+    validate_check_request,
+    validate_course_request,
+    validate_plan_request,
+)
+from kernel.model import InvalidInput
 from kernel.rules import RULE_SET_VERSION
 from specs.oracle import (
     DECISIONS,
@@ -91,3 +100,21 @@ def test_the_rule_set_lists_the_catalogue_with_its_references() -> None:
     for rule in rule_set.rules:
         assert rule.text.strip()
         assert rule.source_references == expected_references((rule.rule_id,)), rule.rule_id
+
+
+@pytest.mark.covers("INV-VALIDATION", "D-INVALID")
+def test_the_public_validators_agree_with_the_operations() -> None:
+    """``validate_*_request`` name exactly the violations the operations return (none when the
+    operation gives a result)."""
+    pairs = (
+        *((validate_plan_request, plan_regimen, r) for r in invalid_plan_examples()),
+        *((validate_plan_request, plan_regimen, r) for r in plan_examples()[:40]),
+        *((validate_check_request, check_regimen, r) for r in invalid_check_examples()),
+        *((validate_check_request, check_regimen, r) for r in check_examples()[:40]),
+        *((validate_course_request, assess_course, r) for r in invalid_course_examples()),
+        *((validate_course_request, assess_course, r) for r in course_examples()[:40]),
+    )
+    for validate, operate, request in pairs:
+        outcome = operate(request)  # type: ignore[operator]
+        expected = outcome.violations if isinstance(outcome, InvalidInput) else ()
+        assert validate(request) == expected, request  # type: ignore[operator]

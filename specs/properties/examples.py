@@ -106,14 +106,20 @@ def threshold_profiles() -> list[PatientProfile]:
             (CYANO, HYDROXO), (False, True), (False, True)
         )
     )
-    for length, deficiency in itertools.product((None, 19.0, 19.99, 20.0), DEFICIENCIES):
+    found.extend(
+        profile(
+            platelets_10e9_per_l=0.5, egfr_ml_min_1_73m2=value, neurological_involvement=PRESENT
+        )
+        for value in (0.0, 0.5, 200.0)
+    )
+    for length, deficiency in itertools.product((None, 0.5, 19.0, 19.99, 20.0), DEFICIENCIES):
         found.append(
             profile(
                 ileal_resection=True, ileal_resection_length_cm=length, deficiency_status=deficiency
             )
         )
     for length, deficiency, neuro in itertools.product(
-        (None, 29.0, 29.99, 30.0), DEFICIENCIES, (ABSENT, PRESENT)
+        (None, 0.5, 29.0, 29.99, 30.0, 600.0), DEFICIENCIES, (ABSENT, PRESENT)
     ):
         found.append(
             profile(
@@ -233,6 +239,11 @@ INVALID_PROFILES: Final[tuple[dict[str, object], ...]] = (
     {"ileal_resection": True, "ileal_resection_length_cm": 600.5},
     {"crohn_ileal_involvement_length_cm": 30.0},
     {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 0.0},
+    {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": 600.5},
+    {"crohn_ileal_involvement": True, "crohn_ileal_involvement_length_cm": -1.0},
+    {"ileal_resection": True, "ileal_resection_length_cm": -1.0},
+    {"egfr_ml_min_1_73m2": -0.5},
+    {"platelets_10e9_per_l": float("inf")},
     {"bariatric_procedure": BariatricProcedure.UNSPECIFIED},
     {"site_request": SiteRequest.UNSPECIFIED},
     {"maintenance_preference": MaintenancePreference.UNSPECIFIED},
@@ -315,6 +326,8 @@ def check_examples() -> list[CheckRequest]:
         profile(deficiency_status=NOT_PRESENT),
         profile(platelets_10e9_per_l=24.9, neurological_involvement=PRESENT, age_years=15),
         profile(egfr_ml_min_1_73m2=59.0, folic_acid_started_before_b12=True),
+        profile(site_request=SiteRequest.GLUTEAL),
+        profile(site_request=SiteRequest.VENTROGLUTEAL, formulation=HYDROXO),
     ]
     found = [CheckRequest(profile=BASE, regimen=regimen) for regimen in regimens]
     found.extend(
@@ -613,6 +626,39 @@ def labs_examples() -> list[CourseRequest]:
                 stabilisation_date=stabilised,
             )
         )
+    hcy = CourseNeurologicalStatus.NONE
+    lab_sets: tuple[tuple[LabResult, ...], ...] = (
+        # A B12-only result first, then homocysteine (only results with homocysteine count).
+        (
+            LabResult(date=d(2024, 1, 31), b12_ng_per_l=300.0),
+            LabResult(date=d(2024, 2, 1), homocysteine_umol_per_l=12.0),
+        ),
+        (
+            LabResult(date=d(2024, 2, 1), homocysteine_umol_per_l=12.0),
+            LabResult(date=d(2024, 3, 1), b12_ng_per_l=300.0),
+        ),
+        # Several results on one day: the highest counts, whatever the order.
+        (
+            LabResult(date=d(2024, 3, 1), homocysteine_umol_per_l=10.0),
+            LabResult(date=d(2024, 3, 1), homocysteine_umol_per_l=9.0),
+        ),
+        # The earlier of the pair exactly on the target: not below it.
+        (
+            LabResult(date=d(2024, 1, 31), homocysteine_umol_per_l=10.0),
+            LabResult(date=d(2024, 4, 1), homocysteine_umol_per_l=9.0),
+        ),
+    )
+    found.extend(
+        CourseRequest(
+            profile=profile(**prophylaxis),
+            start_date=d(2024, 1, 31),
+            reference_date=d(2024, 4, 2),
+            injection_dates=(d(2024, 1, 31),),
+            lab_results=labs,
+            neurological_status=hcy,
+        )
+        for labs in lab_sets
+    )
     neuro = profile(neurological_involvement=PRESENT)
     for offsets, days in itertools.product(((), (0,), (0, 2)), range(7)):
         found.append(

@@ -358,3 +358,22 @@ def test_oversized_requests_are_refused_and_the_server_stays_up(
     assert codes == Counter({"RESOURCE_EXHAUSTED": 3, "OK": 1})
     assert healthy
     assert code == 0
+
+
+@pytest.mark.e2e
+def test_a_worker_that_cannot_serve_stops_the_launcher_with_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.pem"
+    command = harness.workers_command(
+        "--workers", "2", "--tls-cert", str(missing), "--tls-key", str(missing)
+    )
+    began = time.monotonic()
+    with harness.ServerProcess(command) as launcher:
+        code = launcher.stop(None, timeout=60)
+    took = time.monotonic() - began
+    failures = launcher.output.count("exited with status 1: stopping")
+    _report(capsys, f"workers that cannot serve: launcher exit {code} after {took:.1f} s")
+    assert code == 1
+    assert failures >= 1
+    assert "starting it again" not in launcher.output  # an error is not restarted

@@ -450,7 +450,11 @@ HYPOTHESIS_TALLY = Tally()
     max_examples=HYPOTHESIS_INPUTS // HYPOTHESIS_BATCH,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
 )
 @given(batch=st.lists(REQUESTS, min_size=HYPOTHESIS_BATCH, max_size=HYPOTHESIS_BATCH))
 def test_hypothesis_messages_are_answered_ok_or_invalid_argument(

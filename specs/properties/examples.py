@@ -642,6 +642,11 @@ def labs_examples() -> list[CourseRequest]:
             LabResult(date=d(2024, 3, 1), homocysteine_umol_per_l=10.0),
             LabResult(date=d(2024, 3, 1), homocysteine_umol_per_l=9.0),
         ),
+        # Values just above the lower bounds are valid measurements.
+        (
+            LabResult(date=d(2024, 1, 31), b12_ng_per_l=0.5, homocysteine_umol_per_l=0.5),
+            LabResult(date=d(2024, 4, 1), b12_ng_per_l=0.0, homocysteine_umol_per_l=0.0),
+        ),
         # The earlier of the pair exactly on the target: not below it.
         (
             LabResult(date=d(2024, 1, 31), homocysteine_umol_per_l=10.0),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -189,13 +188,3 @@ def unframe(data: bytes) -> list[bytes]:
         frames.append(data[offset + 5 : offset + 5 + length])
         offset += 5 + length
     return frames
-
-
-BUILDERS: Final[dict[str, Callable[[], Message]]] = {
-    "plan-typical": typical_plan,
-    "plan-neurological": neurological_plan,
-    "plan-prophylaxis": prophylaxis_plan,
-    "plan-referral": referral_plan,
-    "check": typical_check,
-    "course": typical_course,
-}

@@ -38,7 +38,7 @@ OPTIONS = (
     "--report_all",
 )
 PROCESSES = 2
-TIMEOUT_SECONDS = 300
+TIMEOUT_SECONDS = 600
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<kind>info|error): (?P<message>.*)$")
 
 

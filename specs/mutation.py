@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import itertools
 import json
 import os
@@ -53,6 +54,7 @@ def score(stats: dict[str, int]) -> float:
 PROSE = re.compile(r"[\s/^]|^[,;] ?$")
 
 
+@functools.cache
 def _function_defs(path: Path) -> dict[str, ast.FunctionDef]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}

@@ -12,7 +12,8 @@ Parts, reported in this order (lint and mypy are ``make lint``):
 Parts 1-3 are independent and run at once (CrossHair's two processes beside the properties,
 then the enumeration) on the machine's two cores; 4 and 5 each use two workers. Each part's
 summary is printed in order as soon as it and the parts before it are done. Exits non-zero when
-any part fails. Run ``python -m specs.verify`` (``--skip mutation`` and so on to leave parts out).
+any part fails. Timeouts are safety nets for a shared machine, not performance gates. Run
+``python -m specs.verify`` (``--skip mutation`` and so on to leave parts out).
 """
 
 from __future__ import annotations
@@ -90,32 +91,32 @@ PARTS: tuple[Part, ...] = (
         "properties",
         (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PROPERTY_TESTS),
         _pytest_summary,
-        timeout=240,
+        timeout=900,
         environment=(("HYPOTHESIS_PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci")),),
     ),
     Part(
         "crosshair",
         (sys.executable, "-m", "specs.crosshair_gate", "--self-test"),
         _crosshair_summary,
-        timeout=300,
+        timeout=900,
     ),
     Part(
         "enumeration",
         (sys.executable, "-m", "specs.enumerate_cases"),
         _last_line_starting("enumeration:"),
-        timeout=240,
+        timeout=900,
     ),
     Part(
         "known-bad",
         (sys.executable, "-m", "specs.known_bad"),
         _last_line_starting("known-bad:"),
-        timeout=300,
+        timeout=900,
     ),
     Part(
         "mutation",
         (sys.executable, "-m", "specs.mutation"),
         _last_line_starting("mutation:"),
-        timeout=1500,
+        timeout=1800,
     ),
 )
 
@@ -126,6 +127,12 @@ STAGES: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("known-bad",),),
     (("mutation",),),
 )
+
+
+def _text(stream: bytes | str | None) -> str:
+    if isinstance(stream, bytes):
+        return stream.decode(errors="replace")
+    return stream or ""
 
 
 def run_part(part: Part) -> Result:
@@ -143,7 +150,7 @@ def run_part(part: Part) -> Result:
             check=False,
         )
     except subprocess.TimeoutExpired as expired:
-        output = str(expired.stdout or "") + str(expired.stderr or "")
+        output = _text(expired.stdout) + _text(expired.stderr)
         seconds = time.perf_counter() - began
         summary = f"{part.name}: timed out after {part.timeout:.0f} s"
         return Result(part, ok=False, summary=summary, output=output, seconds=seconds)

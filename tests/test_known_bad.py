@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from specs.crosshair_gate import discover, self_test
 from specs.known_bad.__main__ import probe
 from specs.known_bad.build import KERNEL, build, strip_asserts
 from specs.known_bad.variants import VARIANTS, Variant
@@ -87,3 +88,18 @@ def test_clean_kernel_without_contracts_is_not_flagged() -> None:
     outcome = probe(None)
     assert not outcome.error, outcome.detail
     assert not outcome.caught, outcome.detail
+
+
+@pytest.mark.slow
+@pytest.mark.covers("INV-MONTH-CLAMP")
+def test_crosshair_finds_the_planted_clamp_bug() -> None:
+    """The CrossHair gate can fail: with the leap-year clamp bug planted (contracts kept), it
+    reports the counterexample."""
+    assert self_test() == 0
+
+
+def test_crosshair_targets_are_the_contract_led_functions() -> None:
+    names = {target.name for target in discover()}
+    assert {"kernel.plan.plan_regimen", "kernel.check.check_regimen"} <= names
+    assert "kernel.course.assess_course" in names
+    assert all(target.contracts >= 1 for target in discover())

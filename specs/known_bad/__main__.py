@@ -22,7 +22,7 @@ from pathlib import Path
 from specs.known_bad.build import ROOT, PatchError, build
 from specs.known_bad.variants import VARIANTS, Variant
 
-TIMEOUT_SECONDS = 240
+TIMEOUT_SECONDS = 600
 
 
 @dataclass(frozen=True)

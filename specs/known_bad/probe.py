@@ -86,9 +86,14 @@ def enumeration_layer() -> str | None:
     return None
 
 
+LAYERS = ("corpus", "properties", "enumeration")
+
+
 def main(argv: list[str]) -> int:
-    """Check the kernel's origin, then run the layers until one catches the bug."""
+    """Check the kernel's origin, then run the layers (``argv[2]``: a comma-separated subset)
+    until one catches the bug."""
     expected = Path(argv[1]).resolve()
+    layers = set(argv[2].split(",")) if len(argv) > 2 else set(LAYERS)  # noqa: PLR2004
     os.environ["HYPOTHESIS_PROFILE"] = "mutation"
     import kernel  # noqa: PLC0415 - imported only once the path is set
 
@@ -96,16 +101,16 @@ def main(argv: list[str]) -> int:
     if origin != expected:
         print(f"probe: kernel imported from {origin}, expected {expected}")  # noqa: T201
         return 2
-    found = corpus_layer()
+    found = corpus_layer() if "corpus" in layers else None
     if found:
         return _result(caught=True, layer="corpus", detail=found)
-    status, detail = property_layer()
+    status, detail = property_layer() if "properties" in layers else (0, "")
     if status == 1:
         return _result(caught=True, layer="properties", detail=detail)
     if status != 0:
         print(f"probe: pytest could not run (status {status})")  # noqa: T201
         return 2
-    found = enumeration_layer()
+    found = enumeration_layer() if "enumeration" in layers else None
     if found:
         return _result(caught=True, layer="enumeration", detail=found)
     return _result(caught=False, layer="none", detail="no layer caught the bug")

@@ -87,7 +87,6 @@ class ProfileReading(NamedTuple):
     renal: bool
     ileal_rule: bool
     crohn_rule: bool
-    extended: Extended
     interval_rules: tuple[IntervalRule, ...]
     due_interval_months: int
     overdue_after_months: int
@@ -288,7 +287,6 @@ def _read_profile_representative(profile: PatientProfile, *, recurred: bool) -> 
         renal=renal,
         ileal_rule=intervals.ileal_rule,
         crohn_rule=intervals.crohn_rule,
-        extended=intervals.extended,
         interval_rules=intervals.rules,
         due_interval_months=min(rule.due_interval_months for rule in intervals.rules),
         overdue_after_months=min(rule.overdue_after_months for rule in intervals.rules),

@@ -24,7 +24,7 @@ venv: $(STAMP) ## Create the virtual environment with every dependency
 
 .PHONY: test
 test: $(STAMP) ## Run the test suite
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow"
 
 .PHONY: verify
 verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaustive) plus known-bad kernels and mutation

@@ -11,8 +11,6 @@ kernel's contracts are ``assert`` statements, checked by the tests.
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import queue
 import signal
 import sys
 import time
@@ -30,36 +28,16 @@ _log = logging.getLogger("b12_dosing.server")
 EXIT_OK = 0
 EXIT_CANNOT_SERVE = 1
 _POLL_SECONDS = 0.1
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def main(argv: Sequence[str] | None = None, kernel: KernelPort = kernel_package) -> int:
     """Serve until SIGTERM or SIGINT; return the process exit status."""
     config = configuration.load(argv)
-    listener = configure_logging(config.log_level)
-    try:
-        return _serve(config, kernel)
-    finally:
-        listener.stop()
-
-
-def configure_logging(level: str) -> logging.handlers.QueueListener:
-    """Log through a queue: a thread answering a call only enqueues its record, and one
-    listener thread writes every line to standard error, so call threads never wait on the
-    stream's lock or its writes. Stopping the listener writes what is still queued."""
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter(LOG_FORMAT))
-    listener = logging.handlers.QueueListener(records, stream)
     logging.basicConfig(
-        level=level.upper(), handlers=[logging.handlers.QueueHandler(records)], force=True
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
     )
-    listener.start()
-    return listener
-
-
-def _serve(config: configuration.ServerConfig, kernel: KernelPort) -> int:
-    """Serve with ``config`` until a signal; return the process exit status."""
     try:
         server, port = create_server(config=config, kernel=kernel)
     except (BindError, OSError) as error:

@@ -59,7 +59,7 @@ fuzz-long: $(STAMP) ## Fuzz every RPC over the wire with FUZZ_INPUTS inputs (def
 .PHONY: lint
 lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness
 	$(BIN)/ruff check .
-	$(BIN)/mypy kernel server clients tests specs
+	$(BIN)/mypy kernel server clients tests specs bench
 	$(BIN)/lint-imports
 
 .PHONY: check

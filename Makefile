@@ -27,8 +27,12 @@ test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest -m "not slow"
 
 .PHONY: verify
-verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaustive) plus known-bad kernels and mutation
-	$(PY) -m specs.verify
+verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaustive enumeration) and catch every known-bad kernel
+	$(PY) -m specs.verification.verify --skip mutation
+
+.PHONY: mutation
+mutation: $(STAMP) ## Mutation testing of kernel/ (mutmut), gated on the score
+	$(PY) -m specs.verification.verify --only mutation
 
 .PHONY: bench-kernel
 bench-kernel: $(STAMP) ## Benchmark the kernel in-process with contracts off (python -O)
@@ -50,11 +54,11 @@ bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load,
 
 .PHONY: soak
 soak: $(STAMP) ## 64 callers at 80% of capacity for SOAK_SECONDS (default 600): no error, memory flat
-	B12_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest tests/test_load_soak.py
+	B12_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest tests/service/test_load_soak.py
 
 .PHONY: fuzz-long
 fuzz-long: $(STAMP) ## Fuzz every RPC over the wire with FUZZ_INPUTS inputs (default 1,000,000; FUZZ_SEED=...)
-	B12_FUZZ_INPUTS=$(FUZZ_INPUTS) B12_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/test_fuzz_wire.py
+	B12_FUZZ_INPUTS=$(FUZZ_INPUTS) B12_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/service/test_fuzz_wire.py
 
 .PHONY: lint
 lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness
@@ -63,7 +67,7 @@ lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, p
 	$(BIN)/lint-imports
 
 .PHONY: check
-check: lint test verify ## Everything CI runs
+check: lint test verify mutation ## Everything CI runs
 
 # --- The gRPC API -------------------------------------------------------------------------------
 GENERATED := clients/python/b12/dosing/v1/dosing_pb2.py

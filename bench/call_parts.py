@@ -28,10 +28,10 @@ from grpc import _interceptor
 
 import kernel
 from bench import workload
-from server import translate
-from server.access_log import AccessLogInterceptor
-from server.request_decoding import RequestDecodingInterceptor
-from server.service import DosingServicer
+from server.grpc import translate
+from server.grpc.access_log import AccessLogInterceptor
+from server.grpc.request_decoding import RequestDecodingInterceptor
+from server.grpc.service import DosingServicer
 
 
 class _Context:
@@ -97,7 +97,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
     measured: list[tuple[str, Callable[[], object]]] = [
         ("parse the request (the echo pays it too)", lambda: pb.PlanRegimenRequest.FromString(raw)),
         (
-            "decode into kernel values (server.translate)",
+            "decode into kernel values (server.grpc.translate)",
             lambda: translate.decode_plan_request(request),
         ),
         (
@@ -108,7 +108,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
             "plan, validation included (kernel.plan_regimen)",
             lambda: kernel.plan_regimen(decoded.value),
         ),
-        ("encode the response (server.translate)", encode),
+        ("encode the response (server.grpc.translate)", encode),
         ("serialise the response (the echo pays it too)", response.SerializeToString),
         ("whole servicer call: parse, decode, plan, encode, serialise", whole),
         (

@@ -5,8 +5,8 @@
 It serves ``b12.dosing.v1.DosingService/PlanRegimen`` with the same gRPC flavour as the real
 server (the synchronous thread-pool server), the same options (thread count, message size and
 concurrent-call limits, SO_REUSEPORT) read from the same flags and environment variables
-(``server.config``), and the same worker-process launcher (``server.workers``). Its handler
-returns a prebuilt response: the real server's answer to the benchmark request
+(``server.grpc.config``), and the same worker-process launcher (``server.grpc.workers``). Its
+handler returns a prebuilt response: the real server's answer to the benchmark request
 (``bench.workload.expected_plan_response``). gRPC still parses each request and serialises the
 response, so the difference between the echo and the server is the server's own work per call:
 decoding, the kernel, building the response, the access log.
@@ -32,10 +32,10 @@ import grpc
 from b12.dosing.v1 import dosing_pb2 as pb
 
 from bench.workload import SERVICE, expected_plan_response
-from server import config as configuration
-from server import workers
-from server.access_log import AccessLogInterceptor
-from server.request_decoding import RequestDecodingInterceptor
+from server.grpc import config as configuration
+from server.grpc import workers
+from server.grpc.access_log import AccessLogInterceptor
+from server.grpc.request_decoding import RequestDecodingInterceptor
 
 _log = logging.getLogger("b12_dosing.echo")
 INTERCEPTORS_ENV = "B12_ECHO_INTERCEPTORS"
@@ -81,7 +81,7 @@ def serve(argv: Sequence[str], counter: workers.CallCounter) -> int:
         stream=sys.stderr,
     )
     interceptors: list[grpc.ServerInterceptor[Any, Any]] = []
-    if os.environ.get(INTERCEPTORS_ENV) == "1":  # the same list as server.app.create_server's
+    if os.environ.get(INTERCEPTORS_ENV) == "1":  # the same list as server.grpc.app.create_server's
         interceptors = [AccessLogInterceptor()] if config.access_log else []
         interceptors.append(RequestDecodingInterceptor())
     server = grpc.server(

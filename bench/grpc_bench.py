@@ -6,7 +6,7 @@
 
 The machine is shared, so absolute figures move by tens of percent between runs; ratios against
 an echo measured next to them move by a few percent. Each round starts the echo
-(``bench.echo_server``) and then the server (``server.workers``) afresh, with the same flags,
+(``bench.echo_server``) and then the server (``server.grpc.workers``) afresh, with the same flags,
 one worker process pinned to core 0, and drives each with ``h2load`` (nghttp2-client) pinned to
 core 1, sending real gRPC frames (the ``bench.workload.typical_plan`` request) at each
 concurrency (64 = 16 connections x 4 streams). A second part compares two server workers
@@ -80,11 +80,11 @@ ECHO: Final = Variant(
     "echo", "bench.echo_server", ("--workers", "1", "--cpus", SERVER_CORE), LOADGEN_CORE
 )
 SERVER: Final = Variant(
-    "server", "server.workers", ("--workers", "1", "--cpus", SERVER_CORE), LOADGEN_CORE
+    "server", "server.grpc.workers", ("--workers", "1", "--cpus", SERVER_CORE), LOADGEN_CORE
 )
 SERVER_NO_LOG: Final = Variant(
     "server-no-access-log",
-    "server.workers",
+    "server.grpc.workers",
     ("--workers", "1", "--cpus", SERVER_CORE, "--access-log", "false"),
     LOADGEN_CORE,
 )
@@ -96,7 +96,7 @@ ECHO_INTERCEPTORS: Final = Variant(
     (("B12_ECHO_INTERCEPTORS", "1"),),
 )
 TWO_WORKERS: Final = Variant(
-    "server-2-workers", "server.workers", ("--workers", "2", "--cpus", "0,1"), None
+    "server-2-workers", "server.grpc.workers", ("--workers", "2", "--cpus", "0,1"), None
 )
 VARIANTS: Final = {v.name: v for v in (ECHO, SERVER, SERVER_NO_LOG, ECHO_INTERCEPTORS, TWO_WORKERS)}
 

@@ -1,9 +1,9 @@
 """Server processes for the load, fault, fuzz and security tests, on 127.0.0.1 only.
 
-``ServerProcess`` starts the worker launcher (``python -m server.workers``) or any other
+``ServerProcess`` starts the worker launcher (``python -m server.grpc.workers``) or any other
 command on a free loopback port, keeps everything the process writes (the tests read it), waits
 until the health service says SERVING, and stops it with a signal. ``KERNEL_WRAPPER`` runs the
-server (``server.main``) over a kernel wrapped by the tests: slowed down, counting its calls,
+server (``server.grpc.main``) over a kernel wrapped by the tests: slowed down, counting its calls,
 or failing on purpose.
 """
 
@@ -29,7 +29,7 @@ HOST: Final = "127.0.0.1"
 ROOT: Final = Path(__file__).resolve().parent.parent
 _SERVING = re.compile(rb"serving (\S+):(\d+) with \d+ workers")
 
-# ``python -c KERNEL_WRAPPER MODE SECONDS STATS_FILE [server flags]``: serve (server.main) on a
+# ``python -c KERNEL_WRAPPER MODE SECONDS STATS_FILE [server flags]``: serve (server.grpc.main) on a
 # port reserved here (printed first, as "port N"), over the kernel wrapped as MODE says:
 #   slow: every operation sleeps SECONDS first;
 #   fail: PlanRegimen raises ValueError("year <SECONDS> is out of range") (a fault whose message
@@ -39,7 +39,7 @@ _SERVING = re.compile(rb"serving (\S+):(\d+) with \d+ workers")
 KERNEL_WRAPPER: Final = r"""
 import json, sys, threading, time
 import kernel
-from server import main, workers
+from server.grpc import main, workers
 
 mode, seconds, stats_file, *argv = sys.argv[1:]
 lock = threading.Lock()
@@ -89,7 +89,14 @@ def python(*, optimize: bool) -> list[str]:
 
 def workers_command(*flags: str, optimize: bool = True) -> list[str]:
     """Return the command of the worker launcher on a free loopback port."""
-    return [*python(optimize=optimize), "-m", "server.workers", "--address", f"{HOST}:0", *flags]
+    return [
+        *python(optimize=optimize),
+        "-m",
+        "server.grpc.workers",
+        "--address",
+        f"{HOST}:0",
+        *flags,
+    ]
 
 
 def wrapped_kernel_command(

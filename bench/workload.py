@@ -155,7 +155,7 @@ def expected_plan_response(
     the kernel and the server's translation layer."""
     import kernel  # noqa: PLC0415 (only the benchmark's echo and checks need the kernel)
     from kernel.model import InvalidInput  # noqa: PLC0415
-    from server import translate  # noqa: PLC0415
+    from server.grpc import translate  # noqa: PLC0415
 
     decoded = translate.decode_plan_request(request or typical_plan())
     outcome = kernel.plan_regimen(decoded.value)

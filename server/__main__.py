@@ -1,7 +1,7 @@
-"""``python -m server``: run the server (see ``server.main``)."""
+"""``python -m server``: run the gRPC server (the same as ``python -m server.grpc``)."""
 
 import sys
 
-from server.main import main
+from server.grpc.main import main
 
 sys.exit(main())

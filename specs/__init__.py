@@ -1,2 +1,3 @@
-"""The specification of the kernel: requirement catalogue, invariants, decision tables and the
-verification tooling built on them (see specs/README.md)."""
+"""The specification of the kernel: the clinical decisions, requirement catalogue, invariants,
+decision tables and golden texts; ``specs.verification`` holds the tooling that checks the kernel
+against them (see specs/README.md)."""

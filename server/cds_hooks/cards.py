@@ -10,8 +10,9 @@
 - ``suggestions``: for a finding about the proposed regimen (dose, route, stop date, interval,
   loading), the kernel's own plan for the same profile; for RENAL_PREFER_HYDROXOCOBALAMIN, the
   kernel's plan for the same profile with hydroxocobalamin, the alternative that finding names.
-  Each is a FHIR MedicationRequest from ``server.fhir``, offered as an ``update`` of the draft
-  order (or a ``create`` when the draft has no id). No suggestion when the kernel gives no plan.
+  Each is a FHIR MedicationRequest from ``server.export.fhir``, offered as an ``update`` of the
+  draft order (or a ``create`` when the draft has no id). No suggestion when the kernel gives no
+  plan.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Final
 
 from kernel.model import Code, Finding, Formulation, RegimenPlan, Severity
 from kernel.rules import RULE_SET_VERSION
-from server import fhir
+from server.export import fhir
 
 JsonObject = dict[str, object]
 

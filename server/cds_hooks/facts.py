@@ -70,7 +70,7 @@ from kernel.model import (
     Route,
     SiteRequest,
 )
-from server.fhir import CANONICAL_BASE
+from server.export.fhir import CANONICAL_BASE
 
 JsonObject = dict[str, object]
 

@@ -1,0 +1,615 @@
+"""The CDS Hooks 2.0 service (server/cds_hooks), tested over real HTTP: uvicorn serves the app on a
+free port of 127.0.0.1 in a thread, httpx calls it; one test runs ``python -m server.cds_hooks``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final, cast
+
+import httpx
+import pytest
+import uvicorn
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from server.cds_hooks.app import create_app
+
+Json = dict[str, object]
+
+TODAY: Final = datetime.date(2025, 6, 2)
+ASSESSMENT: Final = "https://b12-dosing.example/fhir/CodeSystem/assessment"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED: Final = "http://snomed.info/sct"
+UCUM: Final = "http://unitsofmeasure.org"
+LOINC: Final = "http://loinc.org"
+ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+SIGN: Final = "/cds-services/b12-dosing-order-sign"
+EHR_ORIGIN: Final = "https://ehr.example"
+SELECT: Final = "/cds-services/b12-dosing-order-select"
+
+
+# ---------------------------------------------------------------------------------------------
+# A real server.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(today=lambda: TODAY, cors_origins=[EHR_ORIGIN]),
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        yield http
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests.
+# ---------------------------------------------------------------------------------------------
+
+
+def order(
+    *,
+    dose: Json | None = None,
+    rxnorm: str = "309594",
+    text: str = "Cyanocobalamin 1000 mcg/mL injection",
+    repeat: Json | None = None,
+    extra_dosages: list[Json] | None = None,
+) -> Json:
+    dosage: Json = {
+        "timing": {"repeat": repeat or {"frequency": 1, "period": 1, "periodUnit": "mo"}},
+        "route": {"coding": [{"system": SNOMED, "code": "78421000"}]},
+        "site": {"coding": [{"system": SNOMED, "code": "35259002"}]},
+        "doseAndRate": [
+            {"doseQuantity": dose or {"value": 1000, "unit": "mcg", "system": UCUM, "code": "ug"}}
+        ],
+    }
+    return {
+        "resourceType": "MedicationRequest",
+        "id": "draft-1",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": rxnorm}],
+            "text": text,
+        },
+        "dosageInstruction": [dosage, *(extra_dosages or [])],
+    }
+
+
+def observation(code: str, value: Json, system: str = LOINC) -> Json:
+    found: Json = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": system, "code": code}]},
+        "effectiveDateTime": "2025-05-20",
+    }
+    found.update(value)
+    return found
+
+
+def quantity(value: float, code: str, **extra: object) -> Json:
+    return {"valueQuantity": {"value": value, "system": UCUM, "code": code, **extra}}
+
+
+def assessment(code: str, answer: str) -> Json:
+    value: Json = {"valueCodeableConcept": {"coding": [{"system": ASSESSMENT, "code": answer}]}}
+    return observation(code, value, ASSESSMENT)
+
+
+def condition(code: str, verification: str = "confirmed") -> Json:
+    return {
+        "resourceType": "Condition",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": verification,
+                }
+            ]
+        },
+        "code": {"coding": [{"system": ICD10_CM, "code": code}]},
+        "subject": {"reference": "Patient/p1"},
+    }
+
+
+def bundle(*items: Json) -> Json:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": item} for item in items],
+    }
+
+
+def default_observations(egfr: float = 90.0) -> list[Json]:
+    return [
+        observation("98979-8", quantity(egfr, "mL/min/{1.73_m2}")),
+        observation("777-3", quantity(250, "10*3/uL")),
+        assessment("deficiency-status", "confirmed"),
+        assessment("neurological-involvement", "absent"),
+    ]
+
+
+def hook_request(
+    *orders: Json,
+    hook: str = "order-sign",
+    observations: list[Json] | None = None,
+    conditions: list[Json] | None = None,
+    birth_date: str = "1970-03-02",
+    selections: list[str] | None = None,
+) -> Json:
+    context: Json = {
+        "userId": "Practitioner/u1",
+        "patientId": "p1",
+        "draftOrders": {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": item} for item in (orders or (order(),))],
+        },
+    }
+    if hook == "order-select":
+        context["selections"] = (
+            selections if selections is not None else ["MedicationRequest/draft-1"]
+        )
+    return {
+        "hook": hook,
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": context,
+        "prefetch": {
+            "patient": {"resourceType": "Patient", "id": "p1", "birthDate": birth_date},
+            "observations": bundle(
+                *(observations if observations is not None else default_observations())
+            ),
+            "conditions": bundle(*(conditions or [])),
+        },
+    }
+
+
+def cards_of(client: httpx.Client, request: Json, path: str = SIGN) -> list[Json]:
+    response = client.post(path, json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"cards"}
+    found = cast("list[Json]", body["cards"])
+    for card in found:
+        check_card_shape(card)
+    return found
+
+
+def check_card_shape(card: Json) -> None:
+    """CDS Hooks 2.0 card constraints."""
+    assert isinstance(card["summary"], str)
+    assert 0 < len(card["summary"]) < 140
+    assert card["indicator"] in {"info", "warning", "critical"}
+    source = cast("Json", card["source"])
+    assert isinstance(source["label"], str)
+    assert source["label"]
+    assert isinstance(card["detail"], str)
+    assert "Not read from the record" in card["detail"]
+    suggestions = cast("list[Json]", card.get("suggestions", []))
+    if suggestions:
+        assert card["selectionBehavior"] == "at-most-one"
+    for suggestion in suggestions:
+        for action in cast("list[Json]", suggestion["actions"]):
+            assert action["type"] in {"create", "update"}
+            MedicationRequest.model_validate(action["resource"])
+
+
+def by_code(found: list[Json]) -> dict[str, Json]:
+    return {str(cast("Json", card["source"])["topic"]["code"]): card for card in found}  # type: ignore[index]
+
+
+def suggested(card: Json) -> list[Json]:
+    return [
+        cast("Json", action["resource"])
+        for suggestion in cast("list[Json]", card.get("suggestions", []))
+        for action in cast("list[Json]", suggestion["actions"])
+    ]
+
+
+def rxnorm_of(resource: Json) -> str:
+    concept = cast("Json", resource["medicationCodeableConcept"])
+    return str(cast("list[Json]", concept["coding"])[0]["code"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_discovery_lists_both_order_hooks_with_prefetch(client: httpx.Client) -> None:
+    response = client.get("/cds-services")
+    assert response.status_code == 200
+    services = cast("list[Json]", response.json()["services"])
+    assert {(s["id"], s["hook"]) for s in services} == {
+        ("b12-dosing-order-select", "order-select"),
+        ("b12-dosing-order-sign", "order-sign"),
+    }
+    for service in services:
+        prefetch = cast("Json", service["prefetch"])
+        assert set(prefetch) == {"patient", "observations", "conditions"}
+        assert "{{context.patientId}}" in str(prefetch["observations"])
+        for code in ("777-3", "26515-7", "98979-8", "33914-3", "62238-1"):
+            assert f"http://loinc.org|{code}" in str(prefetch["observations"])
+        assert service["title"]
+        assert service["description"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The two cases the issue requires.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.covers("R-RENAL", "D-RENAL", "INV-RENAL")
+def test_cyanocobalamin_with_egfr_40_gives_a_renal_warning_card(client: httpx.Client) -> None:
+    found = cards_of(client, hook_request(observations=default_observations(egfr=40.0)))
+    cards = by_code(found)
+    assert set(cards) == {"RENAL_PREFER_HYDROXOCOBALAMIN"}
+    card = cards["RENAL_PREFER_HYDROXOCOBALAMIN"]
+    assert card["indicator"] == "warning"
+    assert "R-RENAL" in str(cast("Json", card["source"])["label"])
+    assert "hydroxocobalamin" in str(card["summary"]).lower()
+    # The suggestion is the kernel's plan for the same patient with hydroxocobalamin, replacing
+    # the draft.
+    (resource,) = suggested(card)
+    assert rxnorm_of(resource) == "317106"
+    assert resource["id"] == "draft-1"
+    assert resource["subject"] == {"reference": "Patient/p1"}
+    (suggestion,) = cast("list[Json]", card["suggestions"])
+    assert cast("list[Json]", suggestion["actions"])[0]["type"] == "update"
+
+
+@pytest.mark.covers("R-DOSE-1000", "D-CHECK")
+def test_100_mcg_monthly_gives_the_dose_finding_card(client: httpx.Client) -> None:
+    request = hook_request(order(dose={"value": 100, "unit": "mcg", "system": UCUM, "code": "ug"}))
+    cards = by_code(cards_of(client, request))
+    assert set(cards) == {"DOSE_BELOW_RECOMMENDED"}
+    card = cards["DOSE_BELOW_RECOMMENDED"]
+    assert card["indicator"] == "warning"
+    label = str(cast("Json", card["source"])["label"])
+    assert "R-DOSE-1000" in label
+    assert "D-CHECK" in label
+    (resource,) = suggested(card)
+    assert rxnorm_of(resource) == "309594"
+    for dosage in cast("list[Json]", resource["dosageInstruction"]):
+        doses = [d["doseQuantity"] for d in cast("list[Json]", dosage["doseAndRate"])]
+        assert {"value": 1000, "unit": "mcg", "system": UCUM, "code": "ug"} in doses
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the order and the record.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_an_order_that_follows_the_rules_gives_no_card(client: httpx.Client) -> None:
+    assert cards_of(client, hook_request()) == []
+
+
+def test_dose_in_millilitres_is_read_at_1000_mcg_per_ml(client: httpx.Client) -> None:
+    request = hook_request(order(dose={"value": 0.5, "unit": "mL", "system": UCUM, "code": "mL"}))
+    assert set(by_code(cards_of(client, request))) == {"DOSE_BELOW_RECOMMENDED"}
+
+
+@pytest.mark.covers("R-LIFELONG", "D-CHECK")
+def test_a_stop_date_is_a_critical_lifelong_card(client: httpx.Client) -> None:
+    repeat: Json = {
+        "frequency": 1,
+        "period": 1,
+        "periodUnit": "mo",
+        "boundsPeriod": {"start": "2025-06-02", "end": "2025-12-02"},
+    }
+    cards = by_code(cards_of(client, hook_request(order(repeat=repeat))))
+    assert cards["LIFELONG"]["indicator"] == "critical"
+    assert suggested(cards["LIFELONG"])
+
+
+@pytest.mark.covers("R-MAINT-EXTENDED", "R-MONTHLY-BETTER", "D-CHECK")
+def test_every_2_to_3_months_cyanocobalamin_is_read_at_its_longest_interval(
+    client: httpx.Client,
+) -> None:
+    repeat: Json = {"frequency": 1, "period": 2, "periodMax": 3, "periodUnit": "mo"}
+    cards = by_code(cards_of(client, hook_request(order(repeat=repeat))))
+    assert set(cards) == {"INTERVAL_LONGER_THAN_RECOMMENDED"}
+
+
+@pytest.mark.parametrize(
+    ("weeks", "codes"),
+    [
+        (4, set()),  # 0.92 months: not longer than monthly
+        (5, {"INTERVAL_LONGER_THAN_RECOMMENDED"}),  # 1.15 months
+        (14, {"INTERVAL_ABOVE_MAXIMUM"}),  # 3.22 months
+    ],
+)
+def test_a_maintenance_interval_in_weeks_is_read_in_months(
+    client: httpx.Client, weeks: int, codes: set[str]
+) -> None:
+    repeat: Json = {"frequency": 1, "period": weeks, "periodUnit": "wk"}
+    assert set(by_code(cards_of(client, hook_request(order(repeat=repeat))))) == codes
+
+
+def test_a_bounded_weekly_bridge_before_monthly_is_not_a_stop(client: httpx.Client) -> None:
+    weekly: Json = {
+        "sequence": 1,
+        "timing": {
+            "repeat": {
+                "frequency": 1,
+                "period": 1,
+                "periodUnit": "wk",
+                "boundsPeriod": {"start": "2025-06-02", "end": "2025-06-23"},
+            }
+        },
+    }
+    request = order(extra_dosages=[weekly])
+    cast("list[Json]", request["dosageInstruction"])[0]["sequence"] = 2
+    cards = by_code(cards_of(client, hook_request(request)))
+    assert set(cards) == {"VALUES_NOT_READ"}  # no LIFELONG: the monthly phase has no end
+    assert "intermediate phase" in str(cards["VALUES_NOT_READ"]["detail"])
+
+
+@pytest.mark.covers("R-LOAD-STD", "D-LOAD-DAYS", "D-CHECK")
+def test_loading_dates_are_read_from_timing_events(client: httpx.Client) -> None:
+    standard = ["2025-06-02", "2025-06-04", "2025-06-06", "2025-06-09", "2025-06-11", "2025-06-13"]
+    loading: Json = {
+        "timing": {
+            "event": standard,
+            "repeat": {"frequency": 3, "period": 1, "periodUnit": "wk"},
+        },
+        "doseAndRate": [{"doseQuantity": {"value": 1, "system": UCUM, "code": "mg"}}],
+    }
+    assert cards_of(client, hook_request(order(extra_dosages=[loading]))) == []
+    loading["timing"] = {
+        "event": standard[:3],
+        "repeat": {"frequency": 3, "period": 1, "periodUnit": "wk"},
+    }
+    cards = by_code(cards_of(client, hook_request(order(extra_dosages=[loading]))))
+    assert set(cards) == {"LOADING_TOO_FEW"}
+
+
+@pytest.mark.covers("D-NEURO-URGENT", "INV-NEURO-WARNING")
+def test_neurological_involvement_from_an_icd10_condition_is_critical(
+    client: httpx.Client,
+) -> None:
+    observations = [o for o in default_observations() if "neurological" not in str(o["code"])]
+    request = hook_request(observations=observations, conditions=[condition("G32.0")])
+    cards = by_code(cards_of(client, request))
+    assert cards["NEURO_SEEK_URGENT_SPECIALIST_ADVICE"]["indicator"] == "critical"
+    assert not suggested(cards["NEURO_SEEK_URGENT_SPECIALIST_ADVICE"])
+
+
+def test_renal_impairment_from_a_ckd_condition(client: httpx.Client) -> None:
+    request = hook_request(conditions=[condition("N18.4")])
+    assert set(by_code(cards_of(client, request))) == {"RENAL_PREFER_HYDROXOCOBALAMIN"}
+    refuted = hook_request(conditions=[condition("N18.4", "refuted")])
+    assert cards_of(client, refuted) == []
+
+
+@pytest.mark.covers("D-FIELDS")
+def test_a_missing_required_fact_gives_one_card_naming_it(client: httpx.Client) -> None:
+    observations = [o for o in default_observations() if "neurological" not in str(o["code"])]
+    found = cards_of(client, hook_request(observations=observations))
+    assert len(found) == 1
+    (card,) = found
+    assert card["indicator"] == "warning"
+    assert "not checked" in str(card["summary"])
+    assert "neurological involvement" in str(card["detail"])
+    assert "G32.0" in str(card["detail"])
+    assert "suggestions" not in card
+
+
+def test_an_imprecise_birth_date_is_not_rounded_into_an_age(client: httpx.Client) -> None:
+    # Born some day in 1970: on 2 June 2025 that is 54 or 55 years.
+    found = cards_of(client, hook_request(birth_date="1970"))
+    assert len(found) == 1
+    assert "imprecise" in str(found[0]["detail"])
+    # Born some day in January 1970: 55 whichever day.
+    assert cards_of(client, hook_request(birth_date="1970-01")) == []
+
+
+def test_a_bound_instead_of_a_value_is_not_read_and_says_so(client: httpx.Client) -> None:
+    observations = default_observations()
+    observations[0] = observation("98979-8", quantity(15, "mL/min/{1.73_m2}", comparator="<"))
+    cards = by_code(cards_of(client, hook_request(observations=observations)))
+    assert set(cards) == {"VALUES_NOT_READ"}
+    assert cards["VALUES_NOT_READ"]["indicator"] == "info"
+    assert "eGFR <15" in str(cards["VALUES_NOT_READ"]["detail"])
+
+
+def test_platelets_in_an_unsupported_unit_are_not_read(client: httpx.Client) -> None:
+    observations = default_observations()
+    observations[1] = observation("777-3", quantity(250000, "/uL"))
+    cards = by_code(cards_of(client, hook_request(observations=observations)))
+    # Platelets not given: the kernel's own warning, plus the note of what was not read.
+    assert set(cards) == {"PLATELETS_NOT_ASSESSED", "VALUES_NOT_READ"}
+
+
+def test_an_unsupported_b12_product_is_reported_not_checked(client: httpx.Client) -> None:
+    request = hook_request(order(rxnorm="000000", text="Methylcobalamin 500 mcg/mL injection"))
+    found = cards_of(client, request)
+    assert len(found) == 1
+    assert "profile.formulation" in str(found[0]["detail"])
+
+
+def test_orders_that_are_not_b12_are_ignored(client: httpx.Client) -> None:
+    other = order(rxnorm="197361", text="Amlodipine 5 mg oral tablet")
+    assert cards_of(client, hook_request(other)) == []
+
+
+def test_order_select_reads_only_the_selected_orders(client: httpx.Client) -> None:
+    low = order(dose={"value": 100, "unit": "mcg", "system": UCUM, "code": "ug"})
+    selected = hook_request(low, hook="order-select")
+    assert set(by_code(cards_of(client, selected, SELECT))) == {"DOSE_BELOW_RECOMMENDED"}
+    unselected = hook_request(low, hook="order-select", selections=["MedicationRequest/other"])
+    assert cards_of(client, unselected, SELECT) == []
+
+
+def test_card_uuids_are_unique_and_stable(client: httpx.Client) -> None:
+    request = hook_request(
+        order(dose={"value": 100, "unit": "mcg", "system": UCUM, "code": "ug"}),
+        observations=default_observations(egfr=40.0),
+    )
+    first = [card["uuid"] for card in cards_of(client, request)]
+    assert len(first) == len(set(first)) == 2
+    assert [card["uuid"] for card in cards_of(client, request)] == first
+
+
+def test_feedback_is_accepted(client: httpx.Client) -> None:
+    feedback = {
+        "feedback": [
+            {"card": "x", "outcome": "accepted", "outcomeTimestamp": "2025-06-02T10:00:00Z"}
+        ]
+    }
+    assert client.post(f"{SIGN}/feedback", json=feedback).status_code == 200
+    assert client.post(f"{SIGN}/feedback", json={}).status_code == 400
+
+
+def test_cors_allows_the_configured_origin_only(client: httpx.Client) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
+    allowed = client.options(SIGN, headers={"Origin": EHR_ORIGIN, **preflight})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == EHR_ORIGIN
+    other = client.options(SIGN, headers={"Origin": "https://elsewhere.example", **preflight})
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+
+
+# ---------------------------------------------------------------------------------------------
+# Malformed requests.
+# ---------------------------------------------------------------------------------------------
+
+
+def _broken(change: str) -> Json:
+    request = copy.deepcopy(hook_request())
+    context = cast("Json", request["context"])
+    if change == "hook":
+        request["hook"] = "patient-view"
+    elif change == "hookInstance":
+        del request["hookInstance"]
+    elif change == "context":
+        request["context"] = []
+    elif change == "patientId":
+        del context["patientId"]
+    elif change == "draftOrders":
+        context["draftOrders"] = {"resourceType": "MedicationRequest"}
+    elif change == "prefetch":
+        request["prefetch"] = ["not", "an", "object"]
+    return request
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("hook", "answers the hook 'order-sign', not 'patient-view'"),
+        ("hookInstance", "hookInstance is required"),
+        ("context", "context is required and must be a JSON object"),
+        ("patientId", "context.patientId is required"),
+        ("draftOrders", "context.draftOrders must be a FHIR Bundle"),
+        ("prefetch", "prefetch must be a JSON object"),
+    ],
+)
+def test_malformed_requests_are_400_with_a_clear_message(
+    client: httpx.Client, change: str, message: str
+) -> None:
+    response = client.post(SIGN, json=_broken(change))
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_invalid_json_and_non_objects_are_400(client: httpx.Client) -> None:
+    response = client.post(SIGN, content=b'{"hook": ', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]
+    response = client.post(SIGN, json=[1, 2])
+    assert response.status_code == 400
+    assert "must be a JSON object" in response.json()["error"]
+
+
+def test_order_select_requires_selections(client: httpx.Client) -> None:
+    request = hook_request(hook="order-select")
+    del cast("Json", request["context"])["selections"]
+    response = client.post(SELECT, json=request)
+    assert response.status_code == 400
+    assert "context.selections" in response.json()["error"]
+
+
+def test_unknown_service_is_404_and_oversized_body_413(client: httpx.Client) -> None:
+    assert client.post("/cds-services/nope", json=hook_request()).status_code == 404
+    response = client.post(SIGN, content=b" " * (1024 * 1024 + 1))
+    assert response.status_code == 413
+
+
+# ---------------------------------------------------------------------------------------------
+# The module entry point.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_python_m_server_cds_hooks_serves_discovery() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
+        [sys.executable, "-m", "server.cds_hooks", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'clients' / 'python'}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert len(response.json()["services"]) == 2
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()

@@ -129,10 +129,11 @@ class ReferReason(enum.Enum):
 
     OUT_OF_SCOPE_AGE = 1
     CONTRAINDICATED = 2
-    PLATELETS_BELOW_25_NO_NEURO = 3
-    NO_INDICATION = 4
-    DEFICIENCY_NOT_ESTABLISHED = 5
-    NOT_COVERED = 6
+    SPECIALIST_REGIMEN = 3
+    PLATELETS_BELOW_25_NO_NEURO = 4
+    NO_INDICATION = 5
+    DEFICIENCY_NOT_ESTABLISHED = 6
+    NOT_COVERED = 7
 
 
 class LoadingPattern(enum.Enum):
@@ -157,6 +158,7 @@ class InjectionSite(enum.Enum):
     DELTOID = 1
     VASTUS_LATERALIS = 2
     GLUTEAL_UPPER_OUTER_QUADRANT = 3
+    VENTROGLUTEAL = 4
 
 
 class CoursePhase(enum.Enum):
@@ -168,7 +170,7 @@ class CoursePhase(enum.Enum):
 
 
 class CourseOutcome(enum.Enum):
-    """CONTINUE, or REVIEW by a clinician (D-RECURRENCE, D-COURSE)."""
+    """CONTINUE, or REVIEW exactly when a clinician is to review the course (D-COURSE-OUTCOME)."""
 
     CONTINUE = 1
     REVIEW = 2
@@ -176,7 +178,8 @@ class CourseOutcome(enum.Enum):
 
 class Code(enum.Enum):
     """Every warning, finding, guidance and monitoring code. Declaration order is output order
-    within a severity."""
+    within a severity: the codes of rule set 2.0.0 follow those of 1.0.0, in the order its
+    "Severities (revision 2)" lists them."""
 
     # D-OUTCOME warnings (carried by every output built from valid input whose condition holds).
     NEURO_SEEK_URGENT_SPECIALIST_ADVICE = enum.auto()
@@ -231,6 +234,22 @@ class Code(enum.Enum):
     EARLY_RETICULOCYTES_DAY_5_7 = enum.auto()
     LABS_B12_HOMOCYSTEINE = enum.auto()
     WATCH_NEURO_RECURRENCE = enum.auto()
+    # Rule set 2.0.0 (revision 2), in the order of its "Severities (revision 2)".
+    PLATELETS_SEVERE_SAME_DAY_ADVICE = enum.auto()
+    ROUTE_ORAL_NOT_COVERED = enum.auto()
+    MAINTENANCE_LONG_GAP_NEURO = enum.auto()
+    LEBER_HYDROXOCOBALAMIN_ALTERNATIVE = enum.auto()
+    PREGNANCY_REVIEW = enum.auto()
+    ANTICOAGULANT_PRECAUTIONS = enum.auto()
+    MAINTENANCE_LONG_GAP = enum.auto()
+    LOADING_INTERRUPTED = enum.auto()
+    ROUTE_DEEP_SC_LABELLED = enum.auto()
+    FORMULATION_DIFFERS_FROM_PROFILE = enum.auto()
+    NOTHING_PROPOSED = enum.auto()
+    SITE_VENTROGLUTEAL_TRAINED = enum.auto()
+    CROHN_LENGTH_UNKNOWN_NOT_COUNTED = enum.auto()
+    # Monitoring item of D-PREGNANCY.
+    PREGNANCY_REVIEW_DATE = enum.auto()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,6 +279,8 @@ class PatientProfile:
     bariatric_procedure: BariatricProcedure | None = None
     site_request: SiteRequest | None = None
     maintenance_preference: MaintenancePreference | None = None
+    pregnant: bool | None = None
+    anticoagulant_therapy: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +336,7 @@ class CourseRequest:
     neurological_status: CourseNeurologicalStatus | None = None
     stabilisation_date: datetime.date | None = None
     stop_requested: bool = False
+    horizon_date: datetime.date | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,13 +445,15 @@ class AdministrationGuidance:
 
 @dataclass(frozen=True, slots=True)
 class MonitoringSchedule:
-    """Lab checks (B12 and homocysteine) by date, the homocysteine target and early checks."""
+    """Lab checks (B12 and homocysteine) by date, the homocysteine target, early checks and, in
+    pregnancy, the review one month after the start (D-PREGNANCY)."""
 
     lab_check_dates: tuple[datetime.date, ...]
     homocysteine_target_below_umol_per_l: int
     items: tuple[Item, ...]
     rule_ids: tuple[str, ...]
     source_references: tuple[str, ...]
+    pregnancy_review_date: datetime.date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,14 +471,27 @@ class RegimenPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralReason:
+    """One reason for a referral, with its own sentence (D-WORDING) and citations."""
+
+    reason: ReferReason
+    text: str
+    rule_ids: tuple[str, ...]
+    source_references: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Referral:
-    """REFER: no plan, the reasons in D-OUTCOME order, and the D-OUTCOME warnings only."""
+    """REFER: no plan, the reasons in D-OUTCOME order, the D-OUTCOME warnings only (in their
+    referral wording), and what to do (``text``: same-day specialist care when urgent)."""
 
     reasons: tuple[ReferReason, ...]
     urgent: bool
     warnings: tuple[Finding, ...]
     rule_ids: tuple[str, ...]
     rule_set_version: str
+    reason_details: tuple[ReferralReason, ...]
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,13 +504,28 @@ class RegimenCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class CourseSchedule:
+    """The forward schedule of a course, from its next dose through the horizon
+    (D-COURSE-SCHEDULE): remaining loading doses or alternate-day neurological loading, the
+    maintenance dates chained by the interval in force, a review not yet passed, and lab checks."""
+
+    loading_dates: tuple[datetime.date, ...]
+    loading_open_ended: bool
+    review_date: datetime.date | None
+    maintenance_dates: tuple[datetime.date, ...]
+    lab_check_dates: tuple[datetime.date, ...]
+    horizon_date: datetime.date
+    rule_ids: tuple[str, ...]
+    source_references: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CourseAssessment:
     """The state of a course in progress (D-COURSE); never a REFER, never an end to therapy.
 
-    ``next_due_date`` and ``labs_due_date`` are absent only with the critical finding NOT_COVERED
-    for a date beyond the supported calendar (specs/proposed-decisions.md).
-    ``clinician_review_required`` is true with REVIEW (D-RECURRENCE), with
-    HOME_ADMINISTRATION_SUSPENDED_REVIEW and with NEURO_REVIEW_OVERDUE.
+    ``outcome`` is REVIEW exactly when ``clinician_review_required`` (D-COURSE-OUTCOME).
+    ``suggested_next_due_date`` is given exactly with ``suggested_interval_months``
+    (D-RECURRENCE).
     """
 
     outcome: CourseOutcome
@@ -481,14 +533,16 @@ class CourseAssessment:
     due_interval_months: int
     overdue_after_months: int
     interval_rules: tuple[IntervalRule, ...]
-    next_due_date: datetime.date | None
+    next_due_date: datetime.date
     days_overdue: int
-    labs_due_date: datetime.date | None
+    labs_due_date: datetime.date
     stabilised: bool
     clinician_review_required: bool
     suggested_interval_months: int | None
     findings: tuple[Finding, ...]
     rule_set_version: str
+    schedule: CourseSchedule
+    suggested_next_due_date: datetime.date | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ PAIRS: Final[tuple[tuple[type[Any], type[Message]], ...]] = (
     # Responses.
     (model.RegimenPlan, pb.RegimenPlan),
     (model.Referral, pb.Referral),
+    (model.ReferralReason, pb.ReferralReason),
     (model.LoadingPhase, pb.LoadingPhase),
     (model.MaintenancePhase, pb.MaintenancePhase),
     (model.AdministrationGuidance, pb.AdministrationGuidance),
@@ -70,6 +71,7 @@ PAIRS: Final[tuple[tuple[type[Any], type[Message]], ...]] = (
     (model.IntervalRule, pb.IntervalRule),
     (model.RegimenCheck, pb.CheckRegimenResponse),
     (model.CourseAssessment, pb.AssessCourseResponse),
+    (model.CourseSchedule, pb.CourseSchedule),
     (model.RuleSet, pb.DescribeRuleSetResponse),
     (model.RuleDescription, pb.RuleDescription),
 )

@@ -400,7 +400,9 @@ class _ReferReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReferReas
     REFER_REASON_OUT_OF_SCOPE_AGE: _ReferReason.ValueType  # 1
     """Under 16 years."""
     REFER_REASON_CONTRAINDICATED: _ReferReason.ValueType  # 2
-    """Hypersensitivity to cobalt or B12, Leber's disease or tobacco amblyopia."""
+    """Hypersensitivity to cobalt or B12; or Leber's disease or tobacco amblyopia with
+    cyanocobalamin.
+    """
     REFER_REASON_PLATELETS_BELOW_25_NO_NEURO: _ReferReason.ValueType  # 3
     """Platelets below 25 x10^9/L without neurological involvement."""
     REFER_REASON_NO_INDICATION: _ReferReason.ValueType  # 4
@@ -409,6 +411,10 @@ class _ReferReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReferReas
     """Deficiency unknown without a prophylactic indication."""
     REFER_REASON_NOT_COVERED: _ReferReason.ValueType  # 6
     """A valid input the rules do not cover."""
+    REFER_REASON_SPECIALIST_REGIMEN: _ReferReason.ValueType  # 7
+    """Leber's disease or tobacco amblyopia with hydroxocobalamin: a specialist regimen, not
+    planned here. Listed after CONTRAINDICATED.
+    """
 
 class ReferReason(_ReferReason, metaclass=_ReferReasonEnumTypeWrapper):
     """Why no plan is given, in the order responses list them."""
@@ -418,7 +424,9 @@ REFER_REASON_UNSPECIFIED: ReferReason.ValueType  # 0
 REFER_REASON_OUT_OF_SCOPE_AGE: ReferReason.ValueType  # 1
 """Under 16 years."""
 REFER_REASON_CONTRAINDICATED: ReferReason.ValueType  # 2
-"""Hypersensitivity to cobalt or B12, Leber's disease or tobacco amblyopia."""
+"""Hypersensitivity to cobalt or B12; or Leber's disease or tobacco amblyopia with
+cyanocobalamin.
+"""
 REFER_REASON_PLATELETS_BELOW_25_NO_NEURO: ReferReason.ValueType  # 3
 """Platelets below 25 x10^9/L without neurological involvement."""
 REFER_REASON_NO_INDICATION: ReferReason.ValueType  # 4
@@ -427,6 +435,10 @@ REFER_REASON_DEFICIENCY_NOT_ESTABLISHED: ReferReason.ValueType  # 5
 """Deficiency unknown without a prophylactic indication."""
 REFER_REASON_NOT_COVERED: ReferReason.ValueType  # 6
 """A valid input the rules do not cover."""
+REFER_REASON_SPECIALIST_REGIMEN: ReferReason.ValueType  # 7
+"""Leber's disease or tobacco amblyopia with hydroxocobalamin: a specialist regimen, not
+planned here. Listed after CONTRAINDICATED.
+"""
 Global___ReferReason: _TypeAlias = ReferReason  # noqa: Y015
 
 class _LoadingPattern:
@@ -503,6 +515,8 @@ class _InjectionSiteEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Injecti
     """The vastus lateralis muscle."""
     INJECTION_SITE_GLUTEAL_UPPER_OUTER_QUADRANT: _InjectionSite.ValueType  # 3
     """The upper outer quadrant of the buttock, needle directed anteriorly."""
+    INJECTION_SITE_VENTROGLUTEAL: _InjectionSite.ValueType  # 4
+    """The ventrogluteal site (SNOMED CT 78333006), by the landmark technique of a trained person."""
 
 class InjectionSite(_InjectionSite, metaclass=_InjectionSiteEnumTypeWrapper):
     """An injection site in the administration guidance."""
@@ -515,6 +529,8 @@ INJECTION_SITE_VASTUS_LATERALIS: InjectionSite.ValueType  # 2
 """The vastus lateralis muscle."""
 INJECTION_SITE_GLUTEAL_UPPER_OUTER_QUADRANT: InjectionSite.ValueType  # 3
 """The upper outer quadrant of the buttock, needle directed anteriorly."""
+INJECTION_SITE_VENTROGLUTEAL: InjectionSite.ValueType  # 4
+"""The ventrogluteal site (SNOMED CT 78333006), by the landmark technique of a trained person."""
 Global___InjectionSite: _TypeAlias = InjectionSite  # noqa: Y015
 
 class _CoursePhase:
@@ -556,7 +572,7 @@ class _CourseOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CourseO
     COURSE_OUTCOME_CONTINUE: _CourseOutcome.ValueType  # 1
     """Continue as scheduled."""
     COURSE_OUTCOME_REVIEW: _CourseOutcome.ValueType  # 2
-    """A clinician is to review the course (recurrence of neurological symptoms)."""
+    """A clinician is to review the course (`clinician_review_required`)."""
 
 class CourseOutcome(_CourseOutcome, metaclass=_CourseOutcomeEnumTypeWrapper):
     """The outcome of a course assessment."""
@@ -566,7 +582,7 @@ COURSE_OUTCOME_UNSPECIFIED: CourseOutcome.ValueType  # 0
 COURSE_OUTCOME_CONTINUE: CourseOutcome.ValueType  # 1
 """Continue as scheduled."""
 COURSE_OUTCOME_REVIEW: CourseOutcome.ValueType  # 2
-"""A clinician is to review the course (recurrence of neurological symptoms)."""
+"""A clinician is to review the course (`clinician_review_required`)."""
 Global___CourseOutcome: _TypeAlias = CourseOutcome  # noqa: Y015
 
 class _Code:
@@ -691,6 +707,42 @@ class _CodeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Code.ValueType],
     """Monitoring item: serum B12 and homocysteine every 3 months until stabilisation, then yearly."""
     CODE_WATCH_NEURO_RECURRENCE: _Code.ValueType  # 48
     """Monitoring item: watch for recurrence of neurological symptoms."""
+    CODE_PLATELETS_SEVERE_SAME_DAY_ADVICE: _Code.ValueType  # 49
+    """Critical: platelets below 25 x10^9/L without neurological involvement; seek same-day
+    haematology advice (the count may be caused by the deficiency itself).
+    """
+    CODE_ROUTE_ORAL_NOT_COVERED: _Code.ValueType  # 50
+    """Critical (regimen check): oral route; oral replacement uses other doses and is not covered."""
+    CODE_MAINTENANCE_LONG_GAP_NEURO: _Code.ValueType  # 51
+    """Critical (course): a long gap in maintenance with neurological involvement; review symptoms
+    and consider re-loading.
+    """
+    CODE_LEBER_HYDROXOCOBALAMIN_ALTERNATIVE: _Code.ValueType  # 52
+    """Warning: Leber's disease or tobacco amblyopia; hydroxocobalamin is licensed for them, under a
+    specialist regimen.
+    """
+    CODE_PREGNANCY_REVIEW: _Code.ValueType  # 53
+    """Warning: pregnancy; active B12 is the test, review the response after one month."""
+    CODE_ANTICOAGULANT_PRECAUTIONS: _Code.ValueType  # 54
+    """Warning: anticoagulant therapy; smaller needle and prolonged pressure."""
+    CODE_MAINTENANCE_LONG_GAP: _Code.ValueType  # 55
+    """Warning (course): a long gap in maintenance (more than one dose missed); review."""
+    CODE_LOADING_INTERRUPTED: _Code.ValueType  # 56
+    """Warning (course): loading has stopped (more than 7 days since the last dose); review."""
+    CODE_ROUTE_DEEP_SC_LABELLED: _Code.ValueType  # 57
+    """Warning (regimen check): deep subcutaneous cyanocobalamin, a labelled alternative route."""
+    CODE_FORMULATION_DIFFERS_FROM_PROFILE: _Code.ValueType  # 58
+    """Info (regimen check): the proposed formulation differs from the profile's; the check judges
+    the proposed one.
+    """
+    CODE_NOTHING_PROPOSED: _Code.ValueType  # 59
+    """Info (regimen check): nothing was proposed, so no regimen element was checked."""
+    CODE_SITE_VENTROGLUTEAL_TRAINED: _Code.ValueType  # 60
+    """Info: the ventrogluteal site needs the landmark technique of a trained person."""
+    CODE_CROHN_LENGTH_UNKNOWN_NOT_COUNTED: _Code.ValueType  # 61
+    """Info: Crohn's ileal involvement of unknown length is not counted; measure the extent."""
+    CODE_PREGNANCY_REVIEW_DATE: _Code.ValueType  # 62
+    """Monitoring item: in pregnancy, a clinician review one month after the start."""
 
 class Code(_Code, metaclass=_CodeEnumTypeWrapper):
     """The stable code of a warning, finding, guidance item or monitoring item. Within a severity,
@@ -814,6 +866,42 @@ CODE_LABS_B12_HOMOCYSTEINE: Code.ValueType  # 47
 """Monitoring item: serum B12 and homocysteine every 3 months until stabilisation, then yearly."""
 CODE_WATCH_NEURO_RECURRENCE: Code.ValueType  # 48
 """Monitoring item: watch for recurrence of neurological symptoms."""
+CODE_PLATELETS_SEVERE_SAME_DAY_ADVICE: Code.ValueType  # 49
+"""Critical: platelets below 25 x10^9/L without neurological involvement; seek same-day
+haematology advice (the count may be caused by the deficiency itself).
+"""
+CODE_ROUTE_ORAL_NOT_COVERED: Code.ValueType  # 50
+"""Critical (regimen check): oral route; oral replacement uses other doses and is not covered."""
+CODE_MAINTENANCE_LONG_GAP_NEURO: Code.ValueType  # 51
+"""Critical (course): a long gap in maintenance with neurological involvement; review symptoms
+and consider re-loading.
+"""
+CODE_LEBER_HYDROXOCOBALAMIN_ALTERNATIVE: Code.ValueType  # 52
+"""Warning: Leber's disease or tobacco amblyopia; hydroxocobalamin is licensed for them, under a
+specialist regimen.
+"""
+CODE_PREGNANCY_REVIEW: Code.ValueType  # 53
+"""Warning: pregnancy; active B12 is the test, review the response after one month."""
+CODE_ANTICOAGULANT_PRECAUTIONS: Code.ValueType  # 54
+"""Warning: anticoagulant therapy; smaller needle and prolonged pressure."""
+CODE_MAINTENANCE_LONG_GAP: Code.ValueType  # 55
+"""Warning (course): a long gap in maintenance (more than one dose missed); review."""
+CODE_LOADING_INTERRUPTED: Code.ValueType  # 56
+"""Warning (course): loading has stopped (more than 7 days since the last dose); review."""
+CODE_ROUTE_DEEP_SC_LABELLED: Code.ValueType  # 57
+"""Warning (regimen check): deep subcutaneous cyanocobalamin, a labelled alternative route."""
+CODE_FORMULATION_DIFFERS_FROM_PROFILE: Code.ValueType  # 58
+"""Info (regimen check): the proposed formulation differs from the profile's; the check judges
+the proposed one.
+"""
+CODE_NOTHING_PROPOSED: Code.ValueType  # 59
+"""Info (regimen check): nothing was proposed, so no regimen element was checked."""
+CODE_SITE_VENTROGLUTEAL_TRAINED: Code.ValueType  # 60
+"""Info: the ventrogluteal site needs the landmark technique of a trained person."""
+CODE_CROHN_LENGTH_UNKNOWN_NOT_COUNTED: Code.ValueType  # 61
+"""Info: Crohn's ileal involvement of unknown length is not counted; measure the extent."""
+CODE_PREGNANCY_REVIEW_DATE: Code.ValueType  # 62
+"""Monitoring item: in pregnancy, a clinician review one month after the start."""
 Global___Code: _TypeAlias = Code  # noqa: Y015
 
 @_typing.final
@@ -850,9 +938,10 @@ class PlanRegimenRequest(_message.Message):
     @_builtins.property
     def horizon_date(self) -> _date_pb2.Date:
         """The last date the plan lists repeated dates for (inclusive). It must not be before
-        `start_date`. When absent it equals `start_date`: the plan then lists only the dates it
-        always lists (the six standard loading dates, the first maintenance date where one is
-        defined, the clinician review date and the first lab check date).
+        `start_date`, nor more than 100 years after it. When absent it equals `start_date`: the plan
+        then lists only the dates it always lists (the six standard loading dates, the first
+        maintenance date where one is defined, the clinician review date, the first lab check date
+        and, in pregnancy, the pregnancy review date).
         """
 
     def __init__(
@@ -919,6 +1008,7 @@ class AssessCourseRequest(_message.Message):
     NEUROLOGICAL_STATUS_FIELD_NUMBER: _builtins.int
     STABILISATION_DATE_FIELD_NUMBER: _builtins.int
     STOP_REQUESTED_FIELD_NUMBER: _builtins.int
+    HORIZON_DATE_FIELD_NUMBER: _builtins.int
     neurological_status: Global___CourseNeurologicalStatus.ValueType
     """The current neurological status of the course. Absent means COURSE_NEUROLOGICAL_STATUS_NONE.
     With NEUROLOGICAL_INVOLVEMENT_ABSENT in the profile, IMPROVING and PLATEAUED are
@@ -963,6 +1053,15 @@ class AssessCourseRequest(_message.Message):
         never infers stabilisation by itself.
         """
 
+    @_builtins.property
+    def horizon_date(self) -> _date_pb2.Date:
+        """The last date the forward schedule lists repeated dates for (inclusive). It must not be
+        before `reference_date`, nor more than 100 years after `start_date`. When absent it equals
+        `reference_date`: the schedule then lists only the dates it always lists (the next dose, the
+        remaining standard loading doses and the first maintenance date after them, a clinician
+        review not yet passed, and the date labs are due).
+        """
+
     def __init__(
         self,
         *,
@@ -974,10 +1073,11 @@ class AssessCourseRequest(_message.Message):
         neurological_status: Global___CourseNeurologicalStatus.ValueType | None = ...,
         stabilisation_date: _date_pb2.Date | None = ...,
         stop_requested: _builtins.bool = ...,
+        horizon_date: _date_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_neurological_status", b"_neurological_status", "neurological_status", b"neurological_status", "profile", b"profile", "reference_date", b"reference_date", "stabilisation_date", b"stabilisation_date", "start_date", b"start_date"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_neurological_status", b"_neurological_status", "horizon_date", b"horizon_date", "neurological_status", b"neurological_status", "profile", b"profile", "reference_date", b"reference_date", "stabilisation_date", b"stabilisation_date", "start_date", b"start_date"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_neurological_status", b"_neurological_status", "injection_dates", b"injection_dates", "lab_results", b"lab_results", "neurological_status", b"neurological_status", "profile", b"profile", "reference_date", b"reference_date", "stabilisation_date", b"stabilisation_date", "start_date", b"start_date", "stop_requested", b"stop_requested"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_neurological_status", b"_neurological_status", "horizon_date", b"horizon_date", "injection_dates", b"injection_dates", "lab_results", b"lab_results", "neurological_status", b"neurological_status", "profile", b"profile", "reference_date", b"reference_date", "stabilisation_date", b"stabilisation_date", "start_date", b"start_date", "stop_requested", b"stop_requested"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__neurological_status: _TypeAlias = _typing.Literal["neurological_status"]  # noqa: Y015
     _WhichOneofArgType__neurological_status: _TypeAlias = _typing.Literal["_neurological_status", b"_neurological_status"]  # noqa: Y015
@@ -1073,6 +1173,75 @@ class ExportPlanRequest(_message.Message):
 Global___ExportPlanRequest: _TypeAlias = ExportPlanRequest  # noqa: Y015
 
 @_typing.final
+class ExportCourseScheduleRequest(_message.Message):
+    """Asks for the forward schedule of a course in an interchange format."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COURSE_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    FHIR_INTENT_FIELD_NUMBER: _builtins.int
+    FHIR_STATUS_FIELD_NUMBER: _builtins.int
+    FHIR_SUBJECT_REFERENCE_FIELD_NUMBER: _builtins.int
+    CALENDAR_SERIES_KEY_FIELD_NUMBER: _builtins.int
+    CALENDAR_STAMP_FIELD_NUMBER: _builtins.int
+    format: _export_pb2.ExportFormat.ValueType
+    """Required. The format of the document."""
+    fhir_intent: _export_pb2.FhirIntent.ValueType
+    """FHIR only: the MedicationRequest's intent. Absent means FHIR_INTENT_PROPOSAL."""
+    fhir_status: _export_pb2.FhirStatus.ValueType
+    """FHIR only: the MedicationRequest's status. Absent means FHIR_STATUS_DRAFT."""
+    fhir_subject_reference: _builtins.str
+    """FHIR only: the MedicationRequest's subject, a FHIR reference such as "Patient/123". Empty
+    means a display-only placeholder the caller fills in: the service holds no patient identity.
+    """
+    calendar_series_key: _builtins.str
+    """Calendar only: an opaque key that keeps apart the event UIDs of several people's schedules
+    kept in one calendar. It must never be a patient identifier. Empty means the UIDs derive
+    from the course itself (its start date and formulation), so that exporting it again after a
+    later reference date updates the same events instead of duplicating them.
+    """
+    @_builtins.property
+    def course(self) -> Global___AssessCourseRequest:
+        """Required. The course, exactly as for AssessCourse."""
+
+    @_builtins.property
+    def calendar_stamp(self) -> _timestamp_pb2.Timestamp:
+        """Calendar only: the DTSTAMP of every event (the service has no clock). Absent means the
+        course's reference date at 00:00 UTC.
+        """
+
+    def __init__(
+        self,
+        *,
+        course: Global___AssessCourseRequest | None = ...,
+        format: _export_pb2.ExportFormat.ValueType | None = ...,
+        fhir_intent: _export_pb2.FhirIntent.ValueType | None = ...,
+        fhir_status: _export_pb2.FhirStatus.ValueType | None = ...,
+        fhir_subject_reference: _builtins.str = ...,
+        calendar_series_key: _builtins.str = ...,
+        calendar_stamp: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent", "_fhir_status", b"_fhir_status", "_format", b"_format", "calendar_stamp", b"calendar_stamp", "course", b"course", "fhir_intent", b"fhir_intent", "fhir_status", b"fhir_status", "format", b"format"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent", "_fhir_status", b"_fhir_status", "_format", b"_format", "calendar_series_key", b"calendar_series_key", "calendar_stamp", b"calendar_stamp", "course", b"course", "fhir_intent", b"fhir_intent", "fhir_status", b"fhir_status", "fhir_subject_reference", b"fhir_subject_reference", "format", b"format"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__fhir_intent: _TypeAlias = _typing.Literal["fhir_intent"]  # noqa: Y015
+    _WhichOneofArgType__fhir_intent: _TypeAlias = _typing.Literal["_fhir_intent", b"_fhir_intent"]  # noqa: Y015
+    _WhichOneofReturnType__fhir_status: _TypeAlias = _typing.Literal["fhir_status"]  # noqa: Y015
+    _WhichOneofArgType__fhir_status: _TypeAlias = _typing.Literal["_fhir_status", b"_fhir_status"]  # noqa: Y015
+    _WhichOneofReturnType__format: _TypeAlias = _typing.Literal["format"]  # noqa: Y015
+    _WhichOneofArgType__format: _TypeAlias = _typing.Literal["_format", b"_format"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__fhir_intent) -> _WhichOneofReturnType__fhir_intent | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__fhir_status) -> _WhichOneofReturnType__fhir_status | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__format) -> _WhichOneofReturnType__format | None: ...
+
+Global___ExportCourseScheduleRequest: _TypeAlias = ExportCourseScheduleRequest  # noqa: Y015
+
+@_typing.final
 class PatientProfile(_message.Message):
     """The clinical facts of one patient. Numbers are validated exactly as sent; an absent optional
     field has the meaning its comment gives.
@@ -1098,6 +1267,8 @@ class PatientProfile(_message.Message):
     BARIATRIC_PROCEDURE_FIELD_NUMBER: _builtins.int
     SITE_REQUEST_FIELD_NUMBER: _builtins.int
     MAINTENANCE_PREFERENCE_FIELD_NUMBER: _builtins.int
+    PREGNANT_FIELD_NUMBER: _builtins.int
+    ANTICOAGULANT_THERAPY_FIELD_NUMBER: _builtins.int
     formulation: Global___Formulation.ValueType
     """Required. The product injected. Only FORMULATION_CYANOCOBALAMIN_1000_MCG_PER_ML and
     FORMULATION_HYDROXOCOBALAMIN_1000_MCG_PER_ML are supported; any other value is
@@ -1157,6 +1328,16 @@ class PatientProfile(_message.Message):
     """A requested injection site. Absent means SITE_REQUEST_NONE (the default sites)."""
     maintenance_preference: Global___MaintenancePreference.ValueType
     """The maintenance preference. Absent means MAINTENANCE_PREFERENCE_STANDARD."""
+    pregnant: _builtins.bool
+    """True when the patient is pregnant. Absent means no. Pregnancy does not change the regimen:
+    every answer carries the warning CODE_PREGNANCY_REVIEW, and a plan's monitoring lists a
+    clinician review one month after the start (`MonitoringSchedule.pregnancy_review_date`).
+    """
+    anticoagulant_therapy: _builtins.bool
+    """True when the patient is on anticoagulant therapy. Absent means no. Every answer then
+    carries the warning CODE_ANTICOAGULANT_PRECAUTIONS, and a plan's guidance gives the 25-27G
+    needle and 5-10 minutes of pressure even with platelets above 50 x10^9/L.
+    """
     def __init__(
         self,
         *,
@@ -1178,13 +1359,17 @@ class PatientProfile(_message.Message):
         bariatric_procedure: Global___BariatricProcedure.ValueType | None = ...,
         site_request: Global___SiteRequest.ValueType | None = ...,
         maintenance_preference: Global___MaintenancePreference.ValueType | None = ...,
+        pregnant: _builtins.bool | None = ...,
+        anticoagulant_therapy: _builtins.bool | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_age_years", b"_age_years", "_bariatric_procedure", b"_bariatric_procedure", "_crohn_ileal_involvement_length_cm", b"_crohn_ileal_involvement_length_cm", "_deficiency_status", b"_deficiency_status", "_egfr_ml_min_1_73m2", b"_egfr_ml_min_1_73m2", "_formulation", b"_formulation", "_ileal_resection_length_cm", b"_ileal_resection_length_cm", "_maintenance_preference", b"_maintenance_preference", "_neurological_involvement", b"_neurological_involvement", "_platelets_10e9_per_l", b"_platelets_10e9_per_l", "_site_request", b"_site_request", "age_years", b"age_years", "bariatric_procedure", b"bariatric_procedure", "crohn_ileal_involvement_length_cm", b"crohn_ileal_involvement_length_cm", "deficiency_status", b"deficiency_status", "egfr_ml_min_1_73m2", b"egfr_ml_min_1_73m2", "formulation", b"formulation", "ileal_resection_length_cm", b"ileal_resection_length_cm", "maintenance_preference", b"maintenance_preference", "neurological_involvement", b"neurological_involvement", "platelets_10e9_per_l", b"platelets_10e9_per_l", "site_request", b"site_request"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_age_years", b"_age_years", "_anticoagulant_therapy", b"_anticoagulant_therapy", "_bariatric_procedure", b"_bariatric_procedure", "_crohn_ileal_involvement_length_cm", b"_crohn_ileal_involvement_length_cm", "_deficiency_status", b"_deficiency_status", "_egfr_ml_min_1_73m2", b"_egfr_ml_min_1_73m2", "_formulation", b"_formulation", "_ileal_resection_length_cm", b"_ileal_resection_length_cm", "_maintenance_preference", b"_maintenance_preference", "_neurological_involvement", b"_neurological_involvement", "_platelets_10e9_per_l", b"_platelets_10e9_per_l", "_pregnant", b"_pregnant", "_site_request", b"_site_request", "age_years", b"age_years", "anticoagulant_therapy", b"anticoagulant_therapy", "bariatric_procedure", b"bariatric_procedure", "crohn_ileal_involvement_length_cm", b"crohn_ileal_involvement_length_cm", "deficiency_status", b"deficiency_status", "egfr_ml_min_1_73m2", b"egfr_ml_min_1_73m2", "formulation", b"formulation", "ileal_resection_length_cm", b"ileal_resection_length_cm", "maintenance_preference", b"maintenance_preference", "neurological_involvement", b"neurological_involvement", "platelets_10e9_per_l", b"platelets_10e9_per_l", "pregnant", b"pregnant", "site_request", b"site_request"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_age_years", b"_age_years", "_bariatric_procedure", b"_bariatric_procedure", "_crohn_ileal_involvement_length_cm", b"_crohn_ileal_involvement_length_cm", "_deficiency_status", b"_deficiency_status", "_egfr_ml_min_1_73m2", b"_egfr_ml_min_1_73m2", "_formulation", b"_formulation", "_ileal_resection_length_cm", b"_ileal_resection_length_cm", "_maintenance_preference", b"_maintenance_preference", "_neurological_involvement", b"_neurological_involvement", "_platelets_10e9_per_l", b"_platelets_10e9_per_l", "_site_request", b"_site_request", "age_years", b"age_years", "bariatric_procedure", b"bariatric_procedure", "crohn_ileal_involvement", b"crohn_ileal_involvement", "crohn_ileal_involvement_length_cm", b"crohn_ileal_involvement_length_cm", "deficiency_status", b"deficiency_status", "diabetic_nephropathy", b"diabetic_nephropathy", "egfr_ml_min_1_73m2", b"egfr_ml_min_1_73m2", "folic_acid_started_before_b12", b"folic_acid_started_before_b12", "formulation", b"formulation", "hypersensitivity_cobalt_or_b12", b"hypersensitivity_cobalt_or_b12", "ileal_resection", b"ileal_resection", "ileal_resection_length_cm", b"ileal_resection_length_cm", "leber_disease_or_tobacco_amblyopia", b"leber_disease_or_tobacco_amblyopia", "maintenance_preference", b"maintenance_preference", "neurological_involvement", b"neurological_involvement", "platelets_10e9_per_l", b"platelets_10e9_per_l", "renal_impairment_reported", b"renal_impairment_reported", "site_request", b"site_request"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_age_years", b"_age_years", "_anticoagulant_therapy", b"_anticoagulant_therapy", "_bariatric_procedure", b"_bariatric_procedure", "_crohn_ileal_involvement_length_cm", b"_crohn_ileal_involvement_length_cm", "_deficiency_status", b"_deficiency_status", "_egfr_ml_min_1_73m2", b"_egfr_ml_min_1_73m2", "_formulation", b"_formulation", "_ileal_resection_length_cm", b"_ileal_resection_length_cm", "_maintenance_preference", b"_maintenance_preference", "_neurological_involvement", b"_neurological_involvement", "_platelets_10e9_per_l", b"_platelets_10e9_per_l", "_pregnant", b"_pregnant", "_site_request", b"_site_request", "age_years", b"age_years", "anticoagulant_therapy", b"anticoagulant_therapy", "bariatric_procedure", b"bariatric_procedure", "crohn_ileal_involvement", b"crohn_ileal_involvement", "crohn_ileal_involvement_length_cm", b"crohn_ileal_involvement_length_cm", "deficiency_status", b"deficiency_status", "diabetic_nephropathy", b"diabetic_nephropathy", "egfr_ml_min_1_73m2", b"egfr_ml_min_1_73m2", "folic_acid_started_before_b12", b"folic_acid_started_before_b12", "formulation", b"formulation", "hypersensitivity_cobalt_or_b12", b"hypersensitivity_cobalt_or_b12", "ileal_resection", b"ileal_resection", "ileal_resection_length_cm", b"ileal_resection_length_cm", "leber_disease_or_tobacco_amblyopia", b"leber_disease_or_tobacco_amblyopia", "maintenance_preference", b"maintenance_preference", "neurological_involvement", b"neurological_involvement", "platelets_10e9_per_l", b"platelets_10e9_per_l", "pregnant", b"pregnant", "renal_impairment_reported", b"renal_impairment_reported", "site_request", b"site_request"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__age_years: _TypeAlias = _typing.Literal["age_years"]  # noqa: Y015
     _WhichOneofArgType__age_years: _TypeAlias = _typing.Literal["_age_years", b"_age_years"]  # noqa: Y015
+    _WhichOneofReturnType__anticoagulant_therapy: _TypeAlias = _typing.Literal["anticoagulant_therapy"]  # noqa: Y015
+    _WhichOneofArgType__anticoagulant_therapy: _TypeAlias = _typing.Literal["_anticoagulant_therapy", b"_anticoagulant_therapy"]  # noqa: Y015
     _WhichOneofReturnType__bariatric_procedure: _TypeAlias = _typing.Literal["bariatric_procedure"]  # noqa: Y015
     _WhichOneofArgType__bariatric_procedure: _TypeAlias = _typing.Literal["_bariatric_procedure", b"_bariatric_procedure"]  # noqa: Y015
     _WhichOneofReturnType__crohn_ileal_involvement_length_cm: _TypeAlias = _typing.Literal["crohn_ileal_involvement_length_cm"]  # noqa: Y015
@@ -1203,10 +1388,14 @@ class PatientProfile(_message.Message):
     _WhichOneofArgType__neurological_involvement: _TypeAlias = _typing.Literal["_neurological_involvement", b"_neurological_involvement"]  # noqa: Y015
     _WhichOneofReturnType__platelets_10e9_per_l: _TypeAlias = _typing.Literal["platelets_10e9_per_l"]  # noqa: Y015
     _WhichOneofArgType__platelets_10e9_per_l: _TypeAlias = _typing.Literal["_platelets_10e9_per_l", b"_platelets_10e9_per_l"]  # noqa: Y015
+    _WhichOneofReturnType__pregnant: _TypeAlias = _typing.Literal["pregnant"]  # noqa: Y015
+    _WhichOneofArgType__pregnant: _TypeAlias = _typing.Literal["_pregnant", b"_pregnant"]  # noqa: Y015
     _WhichOneofReturnType__site_request: _TypeAlias = _typing.Literal["site_request"]  # noqa: Y015
     _WhichOneofArgType__site_request: _TypeAlias = _typing.Literal["_site_request", b"_site_request"]  # noqa: Y015
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__age_years) -> _WhichOneofReturnType__age_years | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__anticoagulant_therapy) -> _WhichOneofReturnType__anticoagulant_therapy | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__bariatric_procedure) -> _WhichOneofReturnType__bariatric_procedure | None: ...
     @_typing.overload
@@ -1225,6 +1414,8 @@ class PatientProfile(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__neurological_involvement) -> _WhichOneofReturnType__neurological_involvement | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__platelets_10e9_per_l) -> _WhichOneofReturnType__platelets_10e9_per_l | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__pregnant) -> _WhichOneofReturnType__pregnant | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__site_request) -> _WhichOneofReturnType__site_request | None: ...
 
@@ -1253,13 +1444,16 @@ class ProposedRegimen(_message.Message):
     site: Global___SiteRequest.ValueType
     """The proposed injection site."""
     route: Global___Route.ValueType
-    """The proposed route (anything but ROUTE_INTRAMUSCULAR gives the critical finding
-    CODE_ROUTE_NOT_IM).
+    """The proposed route. ROUTE_SUBCUTANEOUS with cyanocobalamin (the label's deep subcutaneous
+    route) gives the warning CODE_ROUTE_DEEP_SC_LABELLED; ROUTE_ORAL gives the critical finding
+    CODE_ROUTE_ORAL_NOT_COVERED and then no dose, interval, loading or site finding; any other
+    route but ROUTE_INTRAMUSCULAR gives the critical finding CODE_ROUTE_NOT_IM.
     """
     formulation: Global___Formulation.ValueType
     """The proposed formulation. When given it must be one of the two supported products
-    (INVALID_ARGUMENT otherwise). The rules read the profile's `formulation`; a proposed one
-    that differs from it gives the critical finding CODE_NOT_COVERED.
+    (INVALID_ARGUMENT otherwise), and every rule of the check reads it instead of the profile's
+    `formulation` (the renal, interval, extended-interval and Leber rules). One that differs
+    from the profile's gives the info finding CODE_FORMULATION_DIFFERS_FROM_PROFILE.
     """
     @_builtins.property
     def loading_dates(self) -> _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]:
@@ -1447,8 +1641,12 @@ class AssessCourseResponse(_message.Message):
     SUGGESTED_INTERVAL_MONTHS_FIELD_NUMBER: _builtins.int
     FINDINGS_FIELD_NUMBER: _builtins.int
     RULE_SET_VERSION_FIELD_NUMBER: _builtins.int
+    SCHEDULE_FIELD_NUMBER: _builtins.int
+    SUGGESTED_NEXT_DUE_DATE_FIELD_NUMBER: _builtins.int
     outcome: Global___CourseOutcome.ValueType
-    """CONTINUE, or REVIEW by a clinician (recurrence of neurological symptoms in maintenance)."""
+    """REVIEW exactly when a clinician is to review the course (`clinician_review_required`),
+    otherwise CONTINUE. Never CONTINUE beside the critical CODE_HOME_ADMINISTRATION_SUSPENDED_REVIEW.
+    """
     phase: Global___CoursePhase.ValueType
     """The phase of the course, derived from the profile, the injections and the neurological
     status.
@@ -1466,13 +1664,15 @@ class AssessCourseResponse(_message.Message):
     stabilised: _builtins.bool
     """True exactly when the request gave a stabilisation date."""
     clinician_review_required: _builtins.bool
-    """True with outcome REVIEW, with CODE_HOME_ADMINISTRATION_SUSPENDED_REVIEW and with
-    CODE_NEURO_REVIEW_OVERDUE: a clinician is to review the course now.
+    """True exactly when a clinician is to review the course now: with
+    CODE_HOME_ADMINISTRATION_SUSPENDED_REVIEW, CODE_NEURO_REVIEW_OVERDUE,
+    CODE_NEURO_RECURRENCE_REVIEW, CODE_MAINTENANCE_LONG_GAP, CODE_MAINTENANCE_LONG_GAP_NEURO,
+    CODE_LOADING_INTERRUPTED or CODE_NOT_COVERED. The outcome is then REVIEW.
     """
     suggested_interval_months: _builtins.int
-    """After recurrence of neurological symptoms with hydroxocobalamin, the suggested interval in
-    months (1). Absent otherwise: with cyanocobalamin the frequency is increased at the
-    clinician's choice and no interval is proposed.
+    """After recurrence of neurological symptoms, the suggested interval in months (1), given only
+    when it is shorter than the interval in force (hydroxocobalamin every 2 months or more).
+    Absent otherwise: the frequency is then increased at the clinician's choice.
     """
     rule_set_version: _builtins.str
     """The version of the rule set that produced this answer."""
@@ -1483,21 +1683,31 @@ class AssessCourseResponse(_message.Message):
     @_builtins.property
     def next_due_date(self) -> _date_pb2.Date:
         """The date the next injection is due. It may be before the reference date (then the dose is
-        given as soon as possible). Absent only with the critical finding CODE_NOT_COVERED: a start
-        or reference date after 9899-12-31, where the due date might not exist in the calendar.
+        given as soon as possible). Always set.
         """
 
     @_builtins.property
     def labs_due_date(self) -> _date_pb2.Date:
         """The date B12 and homocysteine are due: the latest scheduled check on or before the
-        reference date that no result answers, otherwise the next scheduled check. Absent only with
-        the critical finding CODE_NOT_COVERED, as `next_due_date`.
+        reference date that no result answers, otherwise the next scheduled check. Always set.
         """
 
     @_builtins.property
     def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]:
         """The findings, by severity (critical, warning, info) and then in the declaration order of
         Code. Each code appears at most once.
+        """
+
+    @_builtins.property
+    def schedule(self) -> Global___CourseSchedule:
+        """The dated schedule from the next dose through the horizon, with the labs and any clinician
+        review not yet passed. It exports to FHIR R4 and iCalendar like a plan.
+        """
+
+    @_builtins.property
+    def suggested_next_due_date(self) -> _date_pb2.Date:
+        """With `suggested_interval_months`, the date that suggestion gives: the last injection plus
+        one month (the start date when no injection is recorded). Absent otherwise.
         """
 
     def __init__(
@@ -1516,10 +1726,12 @@ class AssessCourseResponse(_message.Message):
         suggested_interval_months: _builtins.int | None = ...,
         findings: _abc.Iterable[Global___Finding] | None = ...,
         rule_set_version: _builtins.str = ...,
+        schedule: Global___CourseSchedule | None = ...,
+        suggested_next_due_date: _date_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_suggested_interval_months", b"_suggested_interval_months", "labs_due_date", b"labs_due_date", "next_due_date", b"next_due_date", "suggested_interval_months", b"suggested_interval_months"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_suggested_interval_months", b"_suggested_interval_months", "labs_due_date", b"labs_due_date", "next_due_date", b"next_due_date", "schedule", b"schedule", "suggested_interval_months", b"suggested_interval_months", "suggested_next_due_date", b"suggested_next_due_date"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_suggested_interval_months", b"_suggested_interval_months", "clinician_review_required", b"clinician_review_required", "days_overdue", b"days_overdue", "due_interval_months", b"due_interval_months", "findings", b"findings", "interval_rules", b"interval_rules", "labs_due_date", b"labs_due_date", "next_due_date", b"next_due_date", "outcome", b"outcome", "overdue_after_months", b"overdue_after_months", "phase", b"phase", "rule_set_version", b"rule_set_version", "stabilised", b"stabilised", "suggested_interval_months", b"suggested_interval_months"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_suggested_interval_months", b"_suggested_interval_months", "clinician_review_required", b"clinician_review_required", "days_overdue", b"days_overdue", "due_interval_months", b"due_interval_months", "findings", b"findings", "interval_rules", b"interval_rules", "labs_due_date", b"labs_due_date", "next_due_date", b"next_due_date", "outcome", b"outcome", "overdue_after_months", b"overdue_after_months", "phase", b"phase", "rule_set_version", b"rule_set_version", "schedule", b"schedule", "stabilised", b"stabilised", "suggested_interval_months", b"suggested_interval_months", "suggested_next_due_date", b"suggested_next_due_date"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__suggested_interval_months: _TypeAlias = _typing.Literal["suggested_interval_months"]  # noqa: Y015
     _WhichOneofArgType__suggested_interval_months: _TypeAlias = _typing.Literal["_suggested_interval_months", b"_suggested_interval_months"]  # noqa: Y015
@@ -1560,6 +1772,40 @@ class ExportPlanResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportPlanResponse: _TypeAlias = ExportPlanResponse  # noqa: Y015
+
+@_typing.final
+class ExportCourseScheduleResponse(_message.Message):
+    """The answer to ExportCourseSchedule: the document, and the assessment it was made from."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    ASSESSMENT_FIELD_NUMBER: _builtins.int
+    media_type: _builtins.str
+    """The media type of `content`: "application/fhir+json" or "text/calendar"."""
+    content: _builtins.str
+    """The document, as UTF-8 text: a FHIR R4 MedicationRequest in JSON, or an RFC 5545 calendar
+    with CRLF line endings.
+    """
+    @_builtins.property
+    def assessment(self) -> Global___AssessCourseResponse:
+        """The answer AssessCourse gives for the same request, whose schedule the document translates."""
+
+    def __init__(
+        self,
+        *,
+        media_type: _builtins.str = ...,
+        content: _builtins.str = ...,
+        assessment: Global___AssessCourseResponse | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "content", b"content", "media_type", b"media_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportCourseScheduleResponse: _TypeAlias = ExportCourseScheduleResponse  # noqa: Y015
 
 @_typing.final
 class DescribeRuleSetResponse(_message.Message):
@@ -1668,23 +1914,37 @@ class Referral(_message.Message):
     WARNINGS_FIELD_NUMBER: _builtins.int
     RULE_IDS_FIELD_NUMBER: _builtins.int
     RULE_SET_VERSION_FIELD_NUMBER: _builtins.int
+    REASON_DETAILS_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
     urgent: _builtins.bool
-    """True exactly when neurological involvement is PRESENT or UNKNOWN."""
+    """True when same-day specialist care is to be arranged: neurological involvement PRESENT or
+    UNKNOWN, platelets below 25 x10^9/L, or Leber's disease or tobacco amblyopia.
+    """
     rule_set_version: _builtins.str
     """The version of the rule set that produced this referral."""
+    text: _builtins.str
+    """What to do, for people: refer to a clinician, or (when `urgent`) arrange same-day
+    specialist care. A referral never promises a plan or treatment.
+    """
     @_builtins.property
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[Global___ReferReason.ValueType]:
         """Every reason that holds, in the order of ReferReason's declaration. Never empty."""
 
     @_builtins.property
     def warnings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]:
-        """The safety warnings whose condition holds (neurological, deficiency, platelet, folate and
-        renal warnings only), by severity and then in the declaration order of Code.
+        """The safety warnings whose condition holds (neurological, deficiency, platelet, folate,
+        renal, Leber, pregnancy and anticoagulant warnings, and an uncounted Crohn's length), by
+        severity and then in the declaration order of Code. Their texts are referral sentences:
+        they give no administration advice.
         """
 
     @_builtins.property
     def rule_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The rule IDs that produced the referral, in catalogue order."""
+
+    @_builtins.property
+    def reason_details(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReferralReason]:
+        """One sentence per reason, in the order of `reasons`."""
 
     def __init__(
         self,
@@ -1694,14 +1954,124 @@ class Referral(_message.Message):
         warnings: _abc.Iterable[Global___Finding] | None = ...,
         rule_ids: _abc.Iterable[_builtins.str] | None = ...,
         rule_set_version: _builtins.str = ...,
+        reason_details: _abc.Iterable[Global___ReferralReason] | None = ...,
+        text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["reasons", b"reasons", "rule_ids", b"rule_ids", "rule_set_version", b"rule_set_version", "urgent", b"urgent", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason_details", b"reason_details", "reasons", b"reasons", "rule_ids", b"rule_ids", "rule_set_version", b"rule_set_version", "text", b"text", "urgent", b"urgent", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Referral: _TypeAlias = Referral  # noqa: Y015
+
+@_typing.final
+class ReferralReason(_message.Message):
+    """One reason for a referral, with its sentence."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    RULE_IDS_FIELD_NUMBER: _builtins.int
+    SOURCE_REFERENCES_FIELD_NUMBER: _builtins.int
+    reason: Global___ReferReason.ValueType
+    """The reason."""
+    text: _builtins.str
+    """A sentence for people, in English, naming no code."""
+    @_builtins.property
+    def rule_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The rule IDs that produced the reason, in catalogue order."""
+
+    @_builtins.property
+    def source_references(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The source's reference numbers for those rules ("none" where the source gives none)."""
+
+    def __init__(
+        self,
+        *,
+        reason: Global___ReferReason.ValueType = ...,
+        text: _builtins.str = ...,
+        rule_ids: _abc.Iterable[_builtins.str] | None = ...,
+        source_references: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "rule_ids", b"rule_ids", "source_references", b"source_references", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReferralReason: _TypeAlias = ReferralReason  # noqa: Y015
+
+@_typing.final
+class CourseSchedule(_message.Message):
+    """The forward schedule of a course in progress, from its next dose through the horizon."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOADING_DATES_FIELD_NUMBER: _builtins.int
+    LOADING_OPEN_ENDED_FIELD_NUMBER: _builtins.int
+    REVIEW_DATE_FIELD_NUMBER: _builtins.int
+    MAINTENANCE_DATES_FIELD_NUMBER: _builtins.int
+    LAB_CHECK_DATES_FIELD_NUMBER: _builtins.int
+    HORIZON_DATE_FIELD_NUMBER: _builtins.int
+    RULE_IDS_FIELD_NUMBER: _builtins.int
+    SOURCE_REFERENCES_FIELD_NUMBER: _builtins.int
+    loading_open_ended: _builtins.bool
+    """True in neurological loading, which goes on until a clinician reports a plateau."""
+    @_builtins.property
+    def loading_dates(self) -> _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]:
+        """The loading doses still to give, ascending: the remaining standard loading doses, or every
+        second day of neurological loading from the next dose through the review date (if it has
+        not passed) and then up to the horizon. Empty in maintenance.
+        """
+
+    @_builtins.property
+    def review_date(self) -> _date_pb2.Date:
+        """The clinician review date of neurological loading, when it has not passed; absent otherwise."""
+
+    @_builtins.property
+    def maintenance_dates(self) -> _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]:
+        """The maintenance dates, ascending, chained by the interval in force: after the remaining
+        standard loading doses (the first always listed), or from the next dose in maintenance.
+        Empty in neurological loading.
+        """
+
+    @_builtins.property
+    def lab_check_dates(self) -> _containers.RepeatedCompositeFieldContainer[_date_pb2.Date]:
+        """The lab check dates from the date labs are due (always listed) through the horizon."""
+
+    @_builtins.property
+    def horizon_date(self) -> _date_pb2.Date:
+        """The horizon the schedule runs to (inclusive): the request's, or the reference date."""
+
+    @_builtins.property
+    def rule_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The rule IDs that produced the schedule, in catalogue order."""
+
+    @_builtins.property
+    def source_references(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The source's reference numbers for those rules ("none" where the source gives none)."""
+
+    def __init__(
+        self,
+        *,
+        loading_dates: _abc.Iterable[_date_pb2.Date] | None = ...,
+        loading_open_ended: _builtins.bool = ...,
+        review_date: _date_pb2.Date | None = ...,
+        maintenance_dates: _abc.Iterable[_date_pb2.Date] | None = ...,
+        lab_check_dates: _abc.Iterable[_date_pb2.Date] | None = ...,
+        horizon_date: _date_pb2.Date | None = ...,
+        rule_ids: _abc.Iterable[_builtins.str] | None = ...,
+        source_references: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["horizon_date", b"horizon_date", "review_date", b"review_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["horizon_date", b"horizon_date", "lab_check_dates", b"lab_check_dates", "loading_dates", b"loading_dates", "loading_open_ended", b"loading_open_ended", "maintenance_dates", b"maintenance_dates", "review_date", b"review_date", "rule_ids", b"rule_ids", "source_references", b"source_references"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CourseSchedule: _TypeAlias = CourseSchedule  # noqa: Y015
 
 @_typing.final
 class LoadingPhase(_message.Message):
@@ -1958,6 +2328,7 @@ class MonitoringSchedule(_message.Message):
     ITEMS_FIELD_NUMBER: _builtins.int
     RULE_IDS_FIELD_NUMBER: _builtins.int
     SOURCE_REFERENCES_FIELD_NUMBER: _builtins.int
+    PREGNANCY_REVIEW_DATE_FIELD_NUMBER: _builtins.int
     homocysteine_target_below_umol_per_l: _builtins.int
     """The homocysteine target: below this value, in umol/L (10)."""
     @_builtins.property
@@ -1969,7 +2340,7 @@ class MonitoringSchedule(_message.Message):
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___Item]:
         """The monitoring items (early checks with loading, labs, watching for neurological
-        recurrence), in the declaration order of Code.
+        recurrence, the pregnancy review), in the declaration order of Code.
         """
 
     @_builtins.property
@@ -1980,6 +2351,12 @@ class MonitoringSchedule(_message.Message):
     def source_references(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The source's reference numbers for those rules ("none" where the source gives none)."""
 
+    @_builtins.property
+    def pregnancy_review_date(self) -> _date_pb2.Date:
+        """In pregnancy, the clinician review one month after the start (CODE_PREGNANCY_REVIEW_DATE),
+        always listed whatever the horizon; absent otherwise.
+        """
+
     def __init__(
         self,
         *,
@@ -1988,10 +2365,11 @@ class MonitoringSchedule(_message.Message):
         items: _abc.Iterable[Global___Item] | None = ...,
         rule_ids: _abc.Iterable[_builtins.str] | None = ...,
         source_references: _abc.Iterable[_builtins.str] | None = ...,
+        pregnancy_review_date: _date_pb2.Date | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["pregnancy_review_date", b"pregnancy_review_date"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["homocysteine_target_below_umol_per_l", b"homocysteine_target_below_umol_per_l", "items", b"items", "lab_check_dates", b"lab_check_dates", "rule_ids", b"rule_ids", "source_references", b"source_references"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["homocysteine_target_below_umol_per_l", b"homocysteine_target_below_umol_per_l", "items", b"items", "lab_check_dates", b"lab_check_dates", "pregnancy_review_date", b"pregnancy_review_date", "rule_ids", b"rule_ids", "source_references", b"source_references"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -70,6 +70,11 @@ class DosingServiceStub:
                 request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.SerializeToString,
                 response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.FromString,
                 _registered_method=True)
+        self.ExportCourseSchedule = channel.unary_unary(
+                '/b12.dosing.v1.DosingService/ExportCourseSchedule',
+                request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.SerializeToString,
+                response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.FromString,
+                _registered_method=True)
 
 
 class DosingServiceServicer:
@@ -95,8 +100,9 @@ class DosingServiceServicer:
 
         Errors: INVALID_ARGUMENT when the profile, the dates or the route are not valid (a required
         field missing or `_UNSPECIFIED`, a number out of range, contradictory fields, a horizon
-        before the start, a route other than intramuscular, a formulation other than the two
-        supported 1000 mcg/mL products); see the service comment for the other codes.
+        before the start or more than 100 years after it, a date after 9899-12-31, a route other
+        than intramuscular, a formulation other than the two supported 1000 mcg/mL products); see the
+        service comment for the other codes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -117,14 +123,16 @@ class DosingServiceServicer:
 
     def AssessCourse(self, request, context):
         """Assesses a course in progress as of a reference date: its phase, the next due date and days
-        overdue, the labs due, the interval in force and the findings. It never refers and never
-        ends therapy: where a referral or supervision condition holds, it adds a critical finding
+        overdue, the labs due, the interval in force, the findings, whether a clinician is to review
+        it, and its forward schedule through the horizon. It never refers and never ends therapy:
+        where a referral or supervision condition holds, it adds a critical finding, asks for review
         and keeps the schedule.
 
         Errors: INVALID_ARGUMENT when the course is not valid (for example an injection or lab
         result dated after the reference date or before the start date, a lab result with no value,
-        a neurological status that contradicts the profile); see the service comment for the other
-        codes.
+        a neurological status that contradicts the profile, a date after 9899-12-31, a horizon
+        before the reference date or more than 100 years after the start); see the service comment
+        for the other codes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,6 +159,21 @@ class DosingServiceServicer:
         paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
         `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
         referral; see the service comment for the other codes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportCourseSchedule(self, request, context):
+        """Exports the forward schedule of a course in progress in an interchange format, the way
+        ExportPlan exports a plan: the schedule AssessCourse gives for the same request, as a FHIR
+        R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated injections, lab
+        checks and clinician review. The document adds no clinical content and carries the rule
+        IDs of every element.
+
+        Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
+        paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
+        or `format` is missing; see the service comment for the other codes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +206,11 @@ def add_DosingServiceServicer_to_server(servicer, server):
                     servicer.ExportPlan,
                     request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.FromString,
                     response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.SerializeToString,
+            ),
+            'ExportCourseSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCourseSchedule,
+                    request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.FromString,
+                    response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -331,6 +359,33 @@ class DosingService:
             '/b12.dosing.v1.DosingService/ExportPlan',
             b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanRequest.SerializeToString,
             b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCourseSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/b12.dosing.v1.DosingService/ExportCourseSchedule',
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.SerializeToString,
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -84,8 +84,9 @@ class DosingServiceStub:
 
     Errors: INVALID_ARGUMENT when the profile, the dates or the route are not valid (a required
     field missing or `_UNSPECIFIED`, a number out of range, contradictory fields, a horizon
-    before the start, a route other than intramuscular, a formulation other than the two
-    supported 1000 mcg/mL products); see the service comment for the other codes.
+    before the start or more than 100 years after it, a date after 9899-12-31, a route other
+    than intramuscular, a formulation other than the two supported 1000 mcg/mL products); see the
+    service comment for the other codes.
     """
     CheckRegimen: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.CheckRegimenRequest, _dosing_pb2.CheckRegimenResponse]
     """Checks a proposed regimen (dose, loading dates, maintenance interval, stop date, site,
@@ -98,14 +99,16 @@ class DosingServiceStub:
     """
     AssessCourse: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.AssessCourseRequest, _dosing_pb2.AssessCourseResponse]
     """Assesses a course in progress as of a reference date: its phase, the next due date and days
-    overdue, the labs due, the interval in force and the findings. It never refers and never
-    ends therapy: where a referral or supervision condition holds, it adds a critical finding
+    overdue, the labs due, the interval in force, the findings, whether a clinician is to review
+    it, and its forward schedule through the horizon. It never refers and never ends therapy:
+    where a referral or supervision condition holds, it adds a critical finding, asks for review
     and keeps the schedule.
 
     Errors: INVALID_ARGUMENT when the course is not valid (for example an injection or lab
     result dated after the reference date or before the start date, a lab result with no value,
-    a neurological status that contradicts the profile); see the service comment for the other
-    codes.
+    a neurological status that contradicts the profile, a date after 9899-12-31, a horizon
+    before the reference date or more than 100 years after the start); see the service comment
+    for the other codes.
     """
     DescribeRuleSet: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.DescribeRuleSetRequest, _dosing_pb2.DescribeRuleSetResponse]
     """Describes the rule set: its version and every rule ID (R-, D-, INV-) with its text and the
@@ -124,6 +127,17 @@ class DosingServiceStub:
     paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
     `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
     referral; see the service comment for the other codes.
+    """
+    ExportCourseSchedule: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.ExportCourseScheduleRequest, _dosing_pb2.ExportCourseScheduleResponse]
+    """Exports the forward schedule of a course in progress in an interchange format, the way
+    ExportPlan exports a plan: the schedule AssessCourse gives for the same request, as a FHIR
+    R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated injections, lab
+    checks and clinician review. The document adds no clinical content and carries the rule
+    IDs of every element.
+
+    Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
+    paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
+    or `format` is missing; see the service comment for the other codes.
     """
 
 @_typing.type_check_only
@@ -151,8 +165,9 @@ class DosingServiceAsyncStub(DosingServiceStub):
 
     Errors: INVALID_ARGUMENT when the profile, the dates or the route are not valid (a required
     field missing or `_UNSPECIFIED`, a number out of range, contradictory fields, a horizon
-    before the start, a route other than intramuscular, a formulation other than the two
-    supported 1000 mcg/mL products); see the service comment for the other codes.
+    before the start or more than 100 years after it, a date after 9899-12-31, a route other
+    than intramuscular, a formulation other than the two supported 1000 mcg/mL products); see the
+    service comment for the other codes.
     """
     CheckRegimen: _aio.UnaryUnaryMultiCallable[_dosing_pb2.CheckRegimenRequest, _dosing_pb2.CheckRegimenResponse]  # type: ignore[assignment]
     """Checks a proposed regimen (dose, loading dates, maintenance interval, stop date, site,
@@ -165,14 +180,16 @@ class DosingServiceAsyncStub(DosingServiceStub):
     """
     AssessCourse: _aio.UnaryUnaryMultiCallable[_dosing_pb2.AssessCourseRequest, _dosing_pb2.AssessCourseResponse]  # type: ignore[assignment]
     """Assesses a course in progress as of a reference date: its phase, the next due date and days
-    overdue, the labs due, the interval in force and the findings. It never refers and never
-    ends therapy: where a referral or supervision condition holds, it adds a critical finding
+    overdue, the labs due, the interval in force, the findings, whether a clinician is to review
+    it, and its forward schedule through the horizon. It never refers and never ends therapy:
+    where a referral or supervision condition holds, it adds a critical finding, asks for review
     and keeps the schedule.
 
     Errors: INVALID_ARGUMENT when the course is not valid (for example an injection or lab
     result dated after the reference date or before the start date, a lab result with no value,
-    a neurological status that contradicts the profile); see the service comment for the other
-    codes.
+    a neurological status that contradicts the profile, a date after 9899-12-31, a horizon
+    before the reference date or more than 100 years after the start); see the service comment
+    for the other codes.
     """
     DescribeRuleSet: _aio.UnaryUnaryMultiCallable[_dosing_pb2.DescribeRuleSetRequest, _dosing_pb2.DescribeRuleSetResponse]  # type: ignore[assignment]
     """Describes the rule set: its version and every rule ID (R-, D-, INV-) with its text and the
@@ -191,6 +208,17 @@ class DosingServiceAsyncStub(DosingServiceStub):
     paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
     `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
     referral; see the service comment for the other codes.
+    """
+    ExportCourseSchedule: _aio.UnaryUnaryMultiCallable[_dosing_pb2.ExportCourseScheduleRequest, _dosing_pb2.ExportCourseScheduleResponse]  # type: ignore[assignment]
+    """Exports the forward schedule of a course in progress in an interchange format, the way
+    ExportPlan exports a plan: the schedule AssessCourse gives for the same request, as a FHIR
+    R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated injections, lab
+    checks and clinician review. The document adds no clinical content and carries the rule
+    IDs of every element.
+
+    Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
+    paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
+    or `format` is missing; see the service comment for the other codes.
     """
 
 class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -221,8 +249,9 @@ class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
 
         Errors: INVALID_ARGUMENT when the profile, the dates or the route are not valid (a required
         field missing or `_UNSPECIFIED`, a number out of range, contradictory fields, a horizon
-        before the start, a route other than intramuscular, a formulation other than the two
-        supported 1000 mcg/mL products); see the service comment for the other codes.
+        before the start or more than 100 years after it, a date after 9899-12-31, a route other
+        than intramuscular, a formulation other than the two supported 1000 mcg/mL products); see the
+        service comment for the other codes.
         """
 
     @_abc_1.abstractmethod
@@ -247,14 +276,16 @@ class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_dosing_pb2.AssessCourseResponse, _abc.Awaitable[_dosing_pb2.AssessCourseResponse]]:
         """Assesses a course in progress as of a reference date: its phase, the next due date and days
-        overdue, the labs due, the interval in force and the findings. It never refers and never
-        ends therapy: where a referral or supervision condition holds, it adds a critical finding
+        overdue, the labs due, the interval in force, the findings, whether a clinician is to review
+        it, and its forward schedule through the horizon. It never refers and never ends therapy:
+        where a referral or supervision condition holds, it adds a critical finding, asks for review
         and keeps the schedule.
 
         Errors: INVALID_ARGUMENT when the course is not valid (for example an injection or lab
         result dated after the reference date or before the start date, a lab result with no value,
-        a neurological status that contradicts the profile); see the service comment for the other
-        codes.
+        a neurological status that contradicts the profile, a date after 9899-12-31, a horizon
+        before the reference date or more than 100 years after the start); see the service comment
+        for the other codes.
         """
 
     @_abc_1.abstractmethod
@@ -285,6 +316,23 @@ class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
         paths under `plan.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`, or
         `format` is missing; FAILED_PRECONDITION when a calendar is asked for a request that gives a
         referral; see the service comment for the other codes.
+        """
+
+    @_abc_1.abstractmethod
+    def ExportCourseSchedule(
+        self,
+        request: _dosing_pb2.ExportCourseScheduleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dosing_pb2.ExportCourseScheduleResponse, _abc.Awaitable[_dosing_pb2.ExportCourseScheduleResponse]]:
+        """Exports the forward schedule of a course in progress in an interchange format, the way
+        ExportPlan exports a plan: the schedule AssessCourse gives for the same request, as a FHIR
+        R4 MedicationRequest (JSON) or as an RFC 5545 iCalendar file of its dated injections, lab
+        checks and clinician review. The document adds no clinical content and carries the rule
+        IDs of every element.
+
+        Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
+        paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
+        or `format` is missing; see the service comment for the other codes.
         """
 
 def add_DosingServiceServicer_to_server(servicer: DosingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -10,11 +10,6 @@ import datetime
 import itertools
 from typing import Final
 
-# Every date a caller sends must lie on or before this day, so that every date the kernel
-# computes from it (at most a little over a year later) is a representable date. Later inputs
-# are answered NOT_COVERED (see specs/proposed-decisions.md, D-PROPOSED-CALENDAR-WINDOW).
-LATEST_SUPPORTED_DATE: Final = datetime.date(9899, 12, 31)
-
 MONTHS_PER_YEAR: Final = 12
 FEBRUARY: Final = 2
 SHORTEST_MONTH_DAYS: Final = 28
@@ -32,6 +27,11 @@ def days_in_month(year: int, month: int) -> int:
     if month == FEBRUARY and is_leap_year(year):
         return 29
     return _DAYS_IN_MONTH[month - 1]
+
+
+def months_between(earlier: datetime.date, later: datetime.date) -> int:
+    """Return how many calendar months ``later``'s month lies after ``earlier``'s."""
+    return (later.year - earlier.year) * MONTHS_PER_YEAR + later.month - earlier.month
 
 
 def months_left_in_calendar(day: datetime.date) -> int:
@@ -133,3 +133,17 @@ def add_days(day: datetime.date, days: int) -> datetime.date:
     if 0 <= days < len(_DAY_STEPS):
         return day + _DAY_STEPS[days]
     return day + datetime.timedelta(days=days)
+
+
+def every_n_days(first: datetime.date, last: datetime.date, days: int) -> tuple[datetime.date, ...]:
+    """Return ``first`` and every ``days``-th day after it up to and including ``last``
+    (``first`` always)."""
+    assert days > 0, "INV-DATES-ORDERED: a series moves forwards"  # pragma: no mutate
+    count = max(0, (last - first).days) // days + 1
+    step = datetime.timedelta(days=days)
+    dates = [first]
+    day = first
+    for _ in range(count - 1):
+        day += step
+        dates.append(day)
+    return tuple(dates)

@@ -1,4 +1,9 @@
-"""Planning a regimen (D-OUTCOME, D-LOAD-DAYS, D-NEURO-OPEN, D-MONTH, D-HORIZON, D-EARLY)."""
+"""Planning a regimen (D-OUTCOME, D-LOAD-DAYS, D-NEURO-OPEN, D-MONTH, D-HORIZON, D-EARLY,
+D-PREGNANCY, D-ANTICOAGULANT).
+
+``plan_regimen`` validates, plans, and (outside ``python -O``) checks its postconditions, which
+live beside it in ``kernel.contracts.plan``, one function per invariant.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,28 @@ import datetime
 import functools
 from typing import Final
 
-from kernel.calendar import (
-    LATEST_SUPPORTED_DATE,
-    add_days,
-    add_months,
-    chain_months,
-    count_months_from,
-)
-from kernel.contracts import (
-    LONGEST_INTERVAL_MONTHS,
+from kernel.calendar import add_days, add_months, chain_months, count_months_from, every_n_days
+from kernel.constants import (
+    CONCENTRATION_MCG_PER_ML,
+    DOSE_MCG,
+    HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L,
+    LAB_INTERVAL_MONTHS,
+    NEEDLE_GAUGE,
+    NEURO_LOADING_EVERY_DAYS,
+    NEURO_REVIEW_AFTER_DAYS,
+    PREGNANCY_REVIEW_AFTER_MONTHS,
+    PRESSURE_MINUTES,
     STANDARD_LOADING_OFFSETS_DAYS,
-    cites_known_ids,
-    elements_cite_known_ids,
-    findings_well_formed,
-    has_code,
-    ileal_or_crohn_applies,
-    needs_platelet_precautions,
-    neuro_in_profile,
-    platelets_below,
-    renal_with_cyanocobalamin,
-    strictly_increasing,
+    VOLUME_ML,
 )
-from kernel.findings import make_item
+from kernel.contracts.plan import ensure_plan
+from kernel.findings import (
+    LABEL_NAME,
+    REFERRAL_TEXT,
+    URGENT_REFERRAL_TEXT,
+    URGENT_TREATABLE_REFERRAL_TEXT,
+    make_item,
+)
 from kernel.model import (
     AdministrationGuidance,
     Code,
@@ -63,191 +68,15 @@ from kernel.validation import validate_plan_request
 _STANDARD_LOADING_STEPS: Final = tuple(
     datetime.timedelta(days=offset) for offset in STANDARD_LOADING_OFFSETS_DAYS
 )
-DOSE_MCG: Final = 1000
-VOLUME_ML: Final = 1.0
-CONCENTRATION_MCG_PER_ML: Final = 1000
-NEURO_REVIEW_AFTER_DAYS: Final = 14
-NEURO_LOADING_EVERY_DAYS: Final = 2
-LAB_INTERVAL_MONTHS: Final = 3
-HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L: Final = 10
-NEEDLE_GAUGE: Final = (25, 27)
-PRESSURE_MINUTES: Final = (5, 10)
-# A plan lists dates up to its horizon; a horizon further than this from the start is not
-# covered (specs/proposed-decisions.md, D-PROPOSED-HORIZON-WINDOW).
-LONGEST_HORIZON_YEARS: Final = 100
-
-REFER_WARNING_CODES: Final = frozenset(
-    {
-        Code.NEURO_WITHOUT_CONFIRMED_DEFICIENCY,
-        Code.DEFICIENCY_UNCONFIRMED,
-        Code.NEURO_STATUS_UNCERTAIN,
-        Code.NEURO_SEEK_URGENT_SPECIALIST_ADVICE,
-        Code.RENAL_PREFER_HYDROXOCOBALAMIN,
-        Code.RENAL_CARDIOVASCULAR_SIGNAL,
-        Code.FOLATE_BEFORE_B12,
-        Code.PLATELETS_NOT_ASSESSED,
-        Code.THROMBOCYTOPENIA_PRECAUTIONS,
-        Code.TREAT_WITHOUT_DELAY,
-        Code.PLATELET_TRANSFUSION_CONSIDER,
-    }
-)
 
 
-def plan_regimen(request: PlanRequest) -> PlanOutcome:  # noqa: PLR0915 - the contracts
+def plan_regimen(request: PlanRequest) -> PlanOutcome:
     """Plan a regimen: a validation error, a REFER, or a home or supervised plan (D-OUTCOME)."""
     assert isinstance(request, PlanRequest), "INV-TOTAL-PLAN: a plan request"  # pragma: no mutate
     violations = validate_plan_request(request)
     outcome: PlanOutcome = InvalidInput(violations) if violations else _plan_valid_request(request)
-
-    profile = request.profile
-    assert isinstance(outcome, InvalidInput) == bool(violations), (  # pragma: no mutate
-        "INV-TOTAL-PLAN: a validation error exactly when the request is invalid"
-    )
-    if isinstance(outcome, InvalidInput):
-        assert len(outcome.violations) > 0, (
-            "INV-VALIDATION: a validation error names a field"
-        )  # pragma: no mutate
-        return outcome
-    warnings = outcome.warnings
-    assert findings_well_formed(warnings), (
-        "INV-FINDINGS: codes once, fixed severity, in order"
-    )  # pragma: no mutate
-    assert elements_cite_known_ids(warnings), (
-        "INV-CITATIONS: warnings cite catalogue IDs"
-    )  # pragma: no mutate
-    assert not renal_with_cyanocobalamin(profile) or has_code(  # pragma: no mutate
-        warnings, Code.RENAL_PREFER_HYDROXOCOBALAMIN
-    ), "INV-RENAL: renal impairment with cyanocobalamin carries the renal warning"
-    assert not profile.folic_acid_started_before_b12 or has_code(  # pragma: no mutate
-        warnings, Code.FOLATE_BEFORE_B12, "CRITICAL"
-    ), "INV-FOLATE: folic acid before B12 carries the critical folate warning"
-    assert not neuro_in_profile(profile) or has_code(  # pragma: no mutate
-        warnings, Code.NEURO_SEEK_URGENT_SPECIALIST_ADVICE, "CRITICAL"
-    ), "INV-NEURO-WARNING: neurological involvement carries the specialist warning"
-    assert outcome.rule_set_version == RULE_SET_VERSION, (
-        "INV-CITATIONS: names the rule set"
-    )  # pragma: no mutate
-    if isinstance(outcome, Referral):
-        assert len(outcome.reasons) > 0, "INV-TOTAL-PLAN: a REFER has reasons"  # pragma: no mutate
-        assert list(outcome.reasons) == sorted(
-            set(outcome.reasons), key=lambda r: r.value
-        ), (  # pragma: no mutate
-            "INV-REFER: reasons once each, in D-OUTCOME order"
-        )
-        assert all(w.code in REFER_WARNING_CODES for w in warnings), (  # pragma: no mutate
-            "INV-REFER: a REFER carries only the D-OUTCOME warnings"
-        )
-        assert outcome.urgent == neuro_in_profile(profile), (  # pragma: no mutate
-            "INV-REFER: urgent exactly when neurological involvement is PRESENT or UNKNOWN"
-        )
-        assert all(r in outcome.rule_ids for r in ("D-OUTCOME",)), (
-            "INV-CITATIONS: cites D-OUTCOME"
-        )  # pragma: no mutate
-        return outcome
-
-    assert request.start_date is not None, (
-        "INV-TOTAL-PLAN: a plan has a start date"
-    )  # pragma: no mutate
-    start = request.start_date
-    horizon = request.horizon_date or start
-    loading, maintenance, guidance = outcome.loading, outcome.maintenance, outcome.guidance
-    doses = (loading.dose_mcg, maintenance.dose_mcg, guidance.dose_mcg)
-    volumes = (loading.volume_ml, maintenance.volume_ml, guidance.volume_ml)
-    routes = (loading.route, maintenance.route, guidance.route)
-    assert all(dose == DOSE_MCG for dose in doses), (
-        "INV-DOSE: every dose is 1000 mcg"
-    )  # pragma: no mutate
-    assert all(volume == VOLUME_ML for volume in volumes), (
-        "INV-DOSE: every dose is 1 mL"
-    )  # pragma: no mutate
-    assert all(route is Route.INTRAMUSCULAR for route in routes), (
-        "INV-DOSE: every dose is IM"
-    )  # pragma: no mutate
-    assert maintenance.lifelong, (
-        "INV-LIFELONG: maintenance is lifelong, with no end"
-    )  # pragma: no mutate
-    assert 1 <= maintenance.due_interval_months <= LONGEST_INTERVAL_MONTHS, (
-        "INV-INTERVAL-MAX: at most 3 months"
-    )  # pragma: no mutate
-    assert 1 <= maintenance.overdue_after_months <= LONGEST_INTERVAL_MONTHS, (
-        "INV-INTERVAL-MAX: at most 3 months"
-    )  # pragma: no mutate
-    assert (
-        maintenance.due_interval_months <= maintenance.overdue_after_months
-    ), (  # pragma: no mutate
-        "INV-INTERVAL-MAX: a dose is due no later than it is overdue"
-    )
-    assert (
-        not ileal_or_crohn_applies(profile) or maintenance.due_interval_months == 1
-    ), (  # pragma: no mutate
-        "INV-INTERVAL-MONTHLY: monthly where the ileal or Crohn's rule applies"
-    )
-    assert (
-        not platelets_below(profile, 25) or outcome.setting is PlanSetting.SUPERVISED
-    ), (  # pragma: no mutate
-        "INV-NO-HOME-BELOW-25: no home plan when platelets are below 25"
-    )
-    assert not needs_platelet_precautions(profile) or (  # pragma: no mutate
-        (guidance.needle_gauge_min, guidance.needle_gauge_max) == NEEDLE_GAUGE
-        and (guidance.pressure_minutes_min, guidance.pressure_minutes_max) == PRESSURE_MINUTES
-    ), "INV-PLATELET-GUIDANCE: platelets <= 50 or not given give needle and pressure guidance"
-    if loading.pattern is LoadingPattern.STANDARD_THREE_TIMES_WEEKLY_TWO_WEEKS:
-        assert loading.injection_dates == tuple(  # pragma: no mutate
-            add_days(start, offset) for offset in STANDARD_LOADING_OFFSETS_DAYS
-        ), "INV-LOAD-STANDARD: six injections on days 0, 2, 4, 7, 9, 11"
-        assert not neuro_in_profile(profile), (
-            "INV-LOAD-NEURO: neuro never loads standard"
-        )  # pragma: no mutate
-    if neuro_in_profile(profile):
-        assert (
-            loading.pattern is LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED
-        ), (  # pragma: no mutate
-            "INV-LOAD-NEURO: neurological involvement gives alternate-day loading"
-        )
-        assert loading.open_ended, (
-            "INV-LOAD-NEURO: neurological loading is open-ended"
-        )  # pragma: no mutate
-        assert loading.review_date == add_days(
-            start, NEURO_REVIEW_AFTER_DAYS
-        ), (  # pragma: no mutate
-            "INV-LOAD-NEURO: review at start + 14 days"
-        )
-        assert all(  # pragma: no mutate
-            (day - start).days % NEURO_LOADING_EVERY_DAYS == 0 for day in loading.injection_dates
-        ), "INV-LOAD-NEURO: every second day from the start"
-        assert maintenance.first_due_date is None, (  # pragma: no mutate
-            "INV-LOAD-NEURO: maintenance has no first due date while loading is open-ended"
-        )
-        assert not maintenance.injection_dates, (  # pragma: no mutate
-            "INV-LOAD-NEURO: maintenance is not dated while loading is open-ended"
-        )
-    dated = loading.injection_dates + maintenance.injection_dates
-    assert strictly_increasing(dated), (
-        "INV-DATES-ORDERED: injections strictly increase"
-    )  # pragma: no mutate
-    assert all(day >= start for day in dated), (
-        "INV-DATES-ORDERED: never before the start"
-    )  # pragma: no mutate
-    assert strictly_increasing(outcome.monitoring.lab_check_dates), (  # pragma: no mutate
-        "INV-DATES-ORDERED: lab checks strictly increase"
-    )
-    assert all(day <= horizon for day in maintenance.injection_dates[1:]), (  # pragma: no mutate
-        "INV-HORIZON: no repeated maintenance date after the horizon"
-    )
-    assert all(
-        day <= horizon for day in outcome.monitoring.lab_check_dates[1:]
-    ), (  # pragma: no mutate
-        "INV-HORIZON: no repeated lab date after the horizon"
-    )
-    assert elements_cite_known_ids(
-        guidance.items + outcome.monitoring.items
-    ), (  # pragma: no mutate
-        "INV-CITATIONS: items cite catalogue IDs"
-    )
-    assert all(  # pragma: no mutate
-        cites_known_ids(part.rule_ids, part.source_references)
-        for part in (loading, maintenance, guidance, outcome.monitoring)
-    ), "INV-CITATIONS: every phase cites catalogue IDs"
+    if __debug__:
+        ensure_plan(request, violations, outcome)
     return outcome
 
 
@@ -257,49 +86,52 @@ def _plan_valid_request(request: PlanRequest) -> Referral | RegimenPlan:
     assert start is not None  # pragma: no mutate
     horizon = request.horizon_date or start
     reading = read_profile(request.profile)
-    refer_reasons = reading.refer_reasons
-    if horizon > LATEST_SUPPORTED_DATE or (
-        horizon.year - start.year >= LONGEST_HORIZON_YEARS
-        and horizon > add_months(start, 12 * LONGEST_HORIZON_YEARS)
-    ):
-        refer_reasons = (*refer_reasons, ReferReason.NOT_COVERED)
-    if refer_reasons:
-        return _refer(request, reading, refer_reasons)
-
+    if reading.refer_reasons:
+        return refer(reading)
     profile = request.profile
     formulation = profile.formulation
-    assert formulation is not None, "INV-TOTAL-PLAN: validated"  # pragma: no mutate
+    assert formulation is not None  # pragma: no mutate
     loading = _plan_loading(reading, start, horizon)
-    maintenance = _plan_maintenance(reading, loading, start, horizon)
     return RegimenPlan(
         setting=PlanSetting.SUPERVISED if reading.supervised else PlanSetting.HOME,
         loading=loading,
-        maintenance=maintenance,
+        maintenance=_plan_maintenance(reading, loading, start, horizon),
         guidance=_plan_guidance(
             formulation,
             reading.platelet_band,
             profile.site_request,
             renal_with_hydroxocobalamin=reading.renal and not reading.cyanocobalamin,
+            anticoagulant=reading.anticoagulant,
         ),
-        monitoring=_plan_monitoring(reading, start, horizon),
+        monitoring=_plan_monitoring(
+            reading, formulation, start, horizon, pregnant=bool(profile.pregnant)
+        ),
         warnings=reading.plan_warnings,
         interval_rules=reading.interval_rules,
         rule_set_version=RULE_SET_VERSION,
     )
 
 
-def _refer(
-    request: PlanRequest, reading: ProfileReading, reasons: tuple[ReferReason, ...]
-) -> Referral:
+def refer(reading: ProfileReading) -> Referral:
+    """D-OUTCOME, D-WORDING: the REFER of a profile with referral reasons: every reason with its
+    sentence, the safety warnings in their referral wording, and what to do."""
     rule_ids: list[str] = ["D-OUTCOME"]
-    for reason in reasons:
+    for reason in reading.refer_reasons:
         rule_ids.extend(REFER_RULES[reason])
+    if not reading.refer_urgent:
+        text = REFERRAL_TEXT
+    elif ReferReason.CONTRAINDICATED in reading.refer_reasons:
+        text = URGENT_REFERRAL_TEXT
+    else:
+        text = URGENT_TREATABLE_REFERRAL_TEXT
     return Referral(
-        reasons=reasons,
-        urgent=neuro_in_profile(request.profile),
+        reasons=reading.refer_reasons,
+        urgent=reading.refer_urgent,
         warnings=reading.refer_warnings,
         rule_ids=order_rule_ids(tuple(rule_ids)),
         rule_set_version=RULE_SET_VERSION,
+        reason_details=reading.reason_details,
+        text=text,
     )
 
 
@@ -334,15 +166,13 @@ def _plan_loading(
         )
     if reading.neuro:
         review = add_days(start, NEURO_REVIEW_AFTER_DAYS)
-        last = max(review, horizon)
-        count = (last - start).days // NEURO_LOADING_EVERY_DAYS + 1
         rule_ids, references = _NEURO_LOADING_CITATIONS
         return LoadingPhase(
             pattern=LoadingPattern.NEUROLOGICAL_ALTERNATE_DAYS_OPEN_ENDED,
             dose_mcg=DOSE_MCG,
             volume_ml=VOLUME_ML,
             route=Route.INTRAMUSCULAR,
-            injection_dates=_every_second_day(start, count),
+            injection_dates=every_n_days(start, max(review, horizon), NEURO_LOADING_EVERY_DAYS),
             open_ended=True,
             review_date=review,
             rule_ids=rule_ids,
@@ -360,19 +190,6 @@ def _plan_loading(
         rule_ids=rule_ids,
         source_references=references,
     )
-
-
-_TWO_DAYS: Final = datetime.timedelta(days=NEURO_LOADING_EVERY_DAYS)
-
-
-def _every_second_day(start: datetime.date, count: int) -> tuple[datetime.date, ...]:
-    """Return ``count`` dates, every second day from ``start``."""
-    dates = [start]
-    day = start
-    for _ in range(count - 1):
-        day += _TWO_DAYS
-        dates.append(day)
-    return tuple(dates)
 
 
 def _plan_maintenance(
@@ -434,23 +251,27 @@ def _plan_guidance(
     site_request: SiteRequest | None,
     *,
     renal_with_hydroxocobalamin: bool,
+    anticoagulant: bool,
 ) -> AdministrationGuidance:
-    """R-DOSE-1000, R-FORM-1, D-SITE, D-PLT, D-EARLY (and R-RENAL with hydroxocobalamin).
+    """R-DOSE-1000, R-FORM-1, D-SITE, D-PLT, D-ANTICOAGULANT, D-EARLY (and R-RENAL with
+    hydroxocobalamin).
 
-    The guidance depends only on its four arguments, so each combination is built once.
+    The guidance depends only on its arguments, so each combination is built once.
     """
     site = read_site_request(site_request)
     citations: list[str] = ["R-DOSE-1000", "R-FORM-1", "D-FORMULATIONS", "D-EARLY"]
     citations.extend(site.rule_ids)
-    if platelet_band is PlateletBand.STANDARD:
-        citations.extend(("R-PLT-STANDARD", "D-PLT"))
-        needle: tuple[int | None, int | None] = (None, None)
-        pressure: tuple[int | None, int | None] = (None, None)
-    else:
+    needle: tuple[int | None, int | None] = NEEDLE_GAUGE
+    pressure: tuple[int | None, int | None] = PRESSURE_MINUTES
+    if platelet_band is not PlateletBand.STANDARD:
         citations.extend(("R-PLT-PRECAUTION", "D-PLT"))
         if platelet_band is PlateletBand.SEVERE:
             citations.append("R-PLT-SEVERE")
-        needle, pressure = NEEDLE_GAUGE, PRESSURE_MINUTES
+    elif anticoagulant:
+        citations.extend(("R-PLT-STANDARD", "D-PLT", "R-PLT-PRECAUTION", "D-ANTICOAGULANT"))
+    else:
+        citations.extend(("R-PLT-STANDARD", "D-PLT"))
+        needle, pressure = (None, None), (None, None)
     if renal_with_hydroxocobalamin:
         citations.extend(("R-RENAL", "D-RENAL"))
     rule_ids, references = _phase_citations(tuple(citations))
@@ -476,10 +297,19 @@ _LABS_ITEM: Final = make_item(
     Code.LABS_B12_HOMOCYSTEINE, ("R-MON-LABS", "R-MON-HCY", "D-LABS", "D-MONTH")
 )
 _WATCH_ITEM: Final = make_item(Code.WATCH_NEURO_RECURRENCE, ("R-MON-SYMPTOMS",))
-_EARLY_ITEMS: Final = (
-    make_item(Code.EARLY_BASELINE_BLOODS, ("D-EARLY",)),
-    make_item(Code.EARLY_POTASSIUM_48H, ("D-EARLY",)),
-    make_item(Code.EARLY_RETICULOCYTES_DAY_5_7, ("D-EARLY",)),
+_PREGNANCY_ITEM: Final = make_item(Code.PREGNANCY_REVIEW_DATE, ("D-PREGNANCY", "D-MONTH"))
+_EARLY_CODES: Final = (
+    Code.EARLY_BASELINE_BLOODS,
+    Code.EARLY_POTASSIUM_48H,
+    Code.EARLY_RETICULOCYTES_DAY_5_7,
+)
+_MONITORING_CITATIONS: Final = (
+    "R-MON-LABS",
+    "R-MON-HCY",
+    "R-MON-SYMPTOMS",
+    "D-LABS",
+    "D-MONTH",
+    "D-HORIZON",
 )
 
 
@@ -489,28 +319,46 @@ def lab_check_dates(start: datetime.date, horizon: datetime.date) -> tuple[datet
     return count_months_from(start, LAB_INTERVAL_MONTHS, horizon)
 
 
-_MONITORING_ITEMS: Final[tuple[Item, ...]] = (_LABS_ITEM, _WATCH_ITEM)
-_EARLY_MONITORING_ITEMS: Final[tuple[Item, ...]] = (*_EARLY_ITEMS, _LABS_ITEM, _WATCH_ITEM)
-_MONITORING_CITATIONS: Final = _phase_citations(
-    ("R-MON-LABS", "R-MON-HCY", "R-MON-SYMPTOMS", "D-LABS", "D-MONTH", "D-HORIZON")
-)
-_EARLY_MONITORING_CITATIONS: Final = _phase_citations(
-    ("R-MON-LABS", "R-MON-HCY", "R-MON-SYMPTOMS", "D-LABS", "D-MONTH", "D-HORIZON", "D-EARLY")
-)
+@functools.cache
+def _monitoring_items(
+    formulation: Formulation, *, loading: bool, pregnant: bool
+) -> tuple[tuple[Item, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return the monitoring items and citations: the early checks with loading, citing the label of
+    the plan's own formulation (D-EARLY, D-WORDING), labs, watching, and the pregnancy review."""
+    label = LABEL_NAME[formulation]
+    items: list[Item] = []
+    citations: list[str] = list(_MONITORING_CITATIONS)
+    if loading:
+        items.extend(make_item(code, ("D-EARLY",), label) for code in _EARLY_CODES)
+        citations.append("D-EARLY")
+    items.extend((_LABS_ITEM, _WATCH_ITEM))
+    if pregnant:
+        items.append(_PREGNANCY_ITEM)
+        citations.append("D-PREGNANCY")
+    rule_ids, references = _phase_citations(tuple(citations))
+    return tuple(items), rule_ids, references
 
 
 def _plan_monitoring(
-    reading: ProfileReading, start: datetime.date, horizon: datetime.date
+    reading: ProfileReading,
+    formulation: Formulation,
+    start: datetime.date,
+    horizon: datetime.date,
+    *,
+    pregnant: bool,
 ) -> MonitoringSchedule:
-    """R-MON-LABS, R-MON-HCY, R-MON-SYMPTOMS, D-LABS, and D-EARLY when there is loading."""
-    if reading.treatment is Treatment.PROPHYLAXIS:
-        items, (rule_ids, references) = _MONITORING_ITEMS, _MONITORING_CITATIONS
-    else:
-        items, (rule_ids, references) = _EARLY_MONITORING_ITEMS, _EARLY_MONITORING_CITATIONS
+    """R-MON-LABS, R-MON-HCY, R-MON-SYMPTOMS, D-LABS, D-EARLY when there is loading, and the
+    pregnancy review at start + 1 month, always listed (D-PREGNANCY)."""
+    items, rule_ids, references = _monitoring_items(
+        formulation, loading=reading.treatment is not Treatment.PROPHYLAXIS, pregnant=pregnant
+    )
     return MonitoringSchedule(
         lab_check_dates=lab_check_dates(start, horizon),
         homocysteine_target_below_umol_per_l=HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L,
         items=items,
         rule_ids=rule_ids,
         source_references=references,
+        pregnancy_review_date=(
+            add_months(start, PREGNANCY_REVIEW_AFTER_MONTHS) if pregnant else None
+        ),
     )

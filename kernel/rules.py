@@ -1,7 +1,9 @@
 """The rule catalogue: every R- (source rule), D- (product decision) and INV- (invariant) ID.
 
-IDs, wording and source reference numbers follow ``clinical-decisions.md``. The catalogue order
-is the order in which outputs list rule IDs (P5). Reference "4" is cited by the source but not
+IDs, wording and source reference numbers follow ``specs/clinical-decisions.md`` (the record, rule
+set 2.0.0). The catalogue order is the order in which outputs list rule IDs (P5): the R- rules in
+the record's table order, the D- decisions in the order the record first defines them, then the
+invariants. Reference "4" is cited by the source but not
 listed in it, so it is written "4 (not listed in the source)" (P4); a rule with no reference
 number carries "none".
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import functools
 from typing import Final, NamedTuple
 
-RULE_SET_VERSION: Final = "1.0.0"
+RULE_SET_VERSION: Final = "2.0.0"
 
 REF_4: Final = "4 (not listed in the source)"
 NO_REFERENCE: Final = "none"
@@ -114,7 +116,8 @@ RULES: Final[dict[str, RuleEntry]] = {
     "D-OUTCOME": RuleEntry(
         "Precedence: validation error, then REFER (every reason, in fixed order), then SUPERVISED"
         " (platelets < 25 with neurological involvement), otherwise HOME; the safety warnings"
-        " whose condition holds are carried by every output.",
+        " whose condition holds are carried by every output; a REFER is urgent with neurological"
+        " involvement.",
         _NONE,
     ),
     "D-SCOPE-AGE": RuleEntry("From 16 years (the scope of NICE NG239); under 16: REFER.", _NONE),
@@ -124,8 +127,10 @@ RULES: Final[dict[str, RuleEntry]] = {
         _NONE,
     ),
     "D-CONTRA": RuleEntry(
-        "Hypersensitivity to cobalt or vitamin B12, Leber's disease or tobacco amblyopia: REFER"
-        " with either formulation.",
+        "Hypersensitivity to cobalt or vitamin B12: REFER CONTRAINDICATED with either formulation."
+        " Leber's disease or tobacco amblyopia: with cyanocobalamin, urgent REFER CONTRAINDICATED"
+        " naming hydroxocobalamin as the licensed alternative; with hydroxocobalamin, urgent REFER"
+        " SPECIALIST_REGIMEN. With hypersensitivity, CONTRAINDICATED stands alone.",
         _NONE,
     ),
     "D-DEFICIENCY": RuleEntry(
@@ -180,7 +185,9 @@ RULES: Final[dict[str, RuleEntry]] = {
         _NONE,
     ),
     "D-HORIZON": RuleEntry(
-        "The horizon is an inclusive end date that limits only repeated dates.", _NONE
+        "The horizon is an inclusive end date that limits only repeated dates; the always-listed"
+        " dates (including the pregnancy review) are always listed.",
+        _NONE,
     ),
     "D-RENAL": RuleEntry(
         "Renal impairment (reported, eGFR < 60, or diabetic nephropathy) with cyanocobalamin: plan"
@@ -189,7 +196,7 @@ RULES: Final[dict[str, RuleEntry]] = {
     ),
     "D-PLT": RuleEntry(
         "Platelet bands: > 50 standard; 25-50 or not given: 25-27G needle and 5-10 minutes of"
-        " pressure; < 25 with neurological involvement: supervised; < 25 without: REFER.",
+        " pressure; < 25 with neurological involvement: supervised; < 25 without: urgent REFER.",
         _NONE,
     ),
     "D-FOLATE": RuleEntry(
@@ -198,12 +205,13 @@ RULES: Final[dict[str, RuleEntry]] = {
     ),
     "D-SITE": RuleEntry(
         "Default sites deltoid and vastus lateralis; upper outer gluteal only on request, with a"
-        " warning; any other buttock request gives the defaults with a warning.",
+        " warning; ventrogluteal on request, with a note that it needs a trained person; any"
+        " other buttock request gives the defaults with a warning.",
         _NONE,
     ),
     "D-EARLY": RuleEntry(
         "First injection by a professional able to manage anaphylaxis; early bloods, potassium and"
-        " reticulocyte checks with loading (cyanocobalamin label).",
+        " reticulocyte checks with loading, citing the label of the plan's own formulation.",
         _NONE,
     ),
     "D-CHECK": RuleEntry(
@@ -220,13 +228,113 @@ RULES: Final[dict[str, RuleEntry]] = {
         _NONE,
     ),
     "D-LABS": RuleEntry(
-        "Labs at start + 3, 6, 9 ... months until the reported stabilisation date, then yearly;"
-        " stabilisation is never inferred.",
+        "Labs at start + 3, 6, 9 ... months until the reported stabilisation date, then yearly"
+        " from it; stabilisation is never inferred; only results from the start on count for the"
+        " homocysteine findings; serum B12 on replacement is never interpreted.",
         _NONE,
     ),
     "D-RECURRENCE": RuleEntry(
         "Recurrence of neurological symptoms in maintenance: REVIEW, interval kept or shortened;"
-        " 1 month suggested for hydroxocobalamin.",
+        " 1 month suggested, with its date, only where shorter than the interval in force.",
+        _NONE,
+    ),
+    "D-PLT-SEVERE-REFER": RuleEntry(
+        "Platelets < 25 without neurological involvement: urgent REFER with same-day haematology"
+        " advice, and platelet transfusion to consider below 10; carried by checks and courses"
+        " too.",
+        _NONE,
+    ),
+    "D-PREGNANCY": RuleEntry(
+        "Pregnancy does not change the regimen; every output carries a warning (active B12 is the"
+        " test) and a plan lists a clinician review one month after the start.",
+        _NONE,
+    ),
+    "D-ANTICOAGULANT": RuleEntry(
+        "Anticoagulant therapy: a warning in every output, and the 25-27G needle and 5-10 minutes"
+        " of pressure in the guidance even with platelets above 50.",
+        _NONE,
+    ),
+    "D-MAINT-GAP": RuleEntry(
+        "In maintenance, a reference date later than the overdue-after date plus one due interval"
+        " is a long gap (critical with neurological involvement): clinician review.",
+        _NONE,
+    ),
+    "D-LOAD-INTERRUPTED": RuleEntry(
+        "In loading, more than 7 days since the last injection (or the start, with none) means"
+        " the loading has stopped: clinician review.",
+        _NONE,
+    ),
+    "D-COURSE-OUTCOME": RuleEntry(
+        "A course's outcome is REVIEW exactly when clinician review is required; never CONTINUE"
+        " beside a critical suspension.",
+        _NONE,
+    ),
+    "D-COURSE-SCHEDULE": RuleEntry(
+        "A course's forward schedule from its next dose through an optional horizon: remaining"
+        " loading, alternate-day neurological loading, or maintenance chained by the interval in"
+        " force, with the labs and a review not yet passed; exported like a plan.",
+        _NONE,
+    ),
+    "D-WINDOWS": RuleEntry(
+        "A date after 9899-12-31, a horizon more than 100 years after the start, and a course"
+        " horizon before the reference date are validation errors.",
+        _NONE,
+    ),
+    "D-CHECK-FORMULATION": RuleEntry(
+        "A proposed formulation is the one every rule of the check reads; one that differs from"
+        " the profile's is named in an info finding, never NOT_COVERED.",
+        _NONE,
+    ),
+    "D-CHECK-EXTENDED": RuleEntry(
+        "With cyanocobalamin and a granted extended preference, a proposed interval over 1 and at"
+        " most 3 months gives no interval finding.",
+        _NONE,
+    ),
+    "D-CHECK-ROUTE": RuleEntry(
+        "Deep subcutaneous cyanocobalamin is a labelled alternative (a warning); other non-IM"
+        " routes are critical; oral is not covered and suppresses the dose, interval, loading and"
+        " site findings.",
+        _NONE,
+    ),
+    "D-CHECK-EMPTY": RuleEntry(
+        "A check with nothing proposed says so, naming what was not checked, and never says the"
+        " regimen meets the rules.",
+        _NONE,
+    ),
+    "D-CROHN-UNKNOWN": RuleEntry(
+        "Crohn's ileal involvement of unknown length that does not count is named in an info"
+        " finding, never discounted silently.",
+        _NONE,
+    ),
+    "D-WORDING": RuleEntry(
+        "Every text is a sentence naming no machine code and no file path; each referral reason"
+        " and suspension cause has its own sentence; a REFER's texts never promise a plan or"
+        " treatment; label items cite the plan's own formulation; rule IDs are never cut.",
+        _NONE,
+    ),
+    "D-EXPORT-NEURO": RuleEntry(
+        "In iCalendar, open-ended neurological loading whose review date has not passed ends its"
+        " series at the review date, with an all-day review event; FHIR keeps the open-ended"
+        " Timing.",
+        _NONE,
+    ),
+    "D-CDS-READ": RuleEntry(
+        "The CDS Hooks service reads every profile input a record can hold, each code from one"
+        " table.",
+        _NONE,
+    ),
+    "D-CDS-RECENCY": RuleEntry(
+        "Platelets count within 30 days and eGFR within 365 days of the hook's date; older values"
+        " are set aside and named; only active, unrefuted allergies and conditions count.",
+        _NONE,
+    ),
+    "D-CDS-DISCLOSE": RuleEntry(
+        "Never silent: every card names the values and dates used, and one info card lists every"
+        " fact taken as no or not given.",
+        _NONE,
+    ),
+    "D-CDS-PREFETCH": RuleEntry(
+        "Required data neither prefetched nor fetchable from the EHR's FHIR server gives HTTP 412.",
         _NONE,
     ),
     # --- Invariants ----------------------------------------------------------------------------
@@ -298,7 +406,7 @@ RULES: Final[dict[str, RuleEntry]] = {
     ),
     "INV-TOTAL-COURSE": RuleEntry(
         "Every course assessment gives a validation error or an assessment, never REFER and never"
-        " an end to therapy.",
+        " an end to therapy: it always has a next due date and a forward schedule.",
         _NONE,
     ),
     "INV-VALIDATION": RuleEntry(
@@ -312,8 +420,32 @@ RULES: Final[dict[str, RuleEntry]] = {
         _NONE,
     ),
     "INV-REFER": RuleEntry(
-        "A REFER carries only the D-OUTCOME safety warnings, its reasons in D-OUTCOME order, and is"
-        " urgent exactly when neurological involvement is PRESENT or UNKNOWN.",
+        "A REFER carries only the D-OUTCOME safety warnings (and an uncounted Crohn's length), its"
+        " reasons in D-OUTCOME order, and is urgent exactly with neurological involvement PRESENT"
+        " or UNKNOWN, platelets below 25, or Leber's disease or tobacco amblyopia.",
+        _NONE,
+    ),
+    "INV-COURSE-OUTCOME": RuleEntry(
+        "A course's outcome is REVIEW exactly when clinician review is required; never CONTINUE"
+        " beside a critical suspension.",
+        _NONE,
+    ),
+    "INV-WORDING": RuleEntry(
+        "No text of any output contains a machine code or a file path, and no rule ID is cut.",
+        _NONE,
+    ),
+    "INV-CHECK-FORMULATION": RuleEntry(
+        "A check's renal warning holds exactly when the judged formulation (the proposed one if"
+        " given) is cyanocobalamin and renal impairment holds.",
+        _NONE,
+    ),
+    "INV-SCHEDULE": RuleEntry(
+        "A course's forward schedule strictly increases, never has two doses on one day, starts at"
+        " the next due date, chains maintenance by the interval in force, and reaches the horizon.",
+        _NONE,
+    ),
+    "INV-REFER-PLATELETS": RuleEntry(
+        "A REFER for platelets below 25 is urgent and carries the same-day advice warning.",
         _NONE,
     ),
 }

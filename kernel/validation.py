@@ -1,4 +1,4 @@
-"""Input validation (D-INVALID, D-FIELDS).
+"""Input validation (D-INVALID, D-FIELDS, D-WINDOWS).
 
 A reason says what the field must be and never repeats the value sent: a validation error
 carries no clinical content, and reasons end up in callers' logs.
@@ -15,6 +15,17 @@ import enum
 import math
 from dataclasses import dataclass, field
 
+from kernel.calendar import add_months
+from kernel.constants import (
+    LATEST_DATE,
+    LONGEST_HORIZON_YEARS,
+    MAX_AGE_YEARS,
+    MAX_B12_NG_PER_L,
+    MAX_EGFR_ML_MIN_1_73M2,
+    MAX_HOMOCYSTEINE_UMOL_PER_L,
+    MAX_LENGTH_CM,
+    MAX_PLATELETS_10E9_PER_L,
+)
 from kernel.model import (
     CheckRequest,
     CourseNeurologicalStatus,
@@ -31,12 +42,8 @@ SUPPORTED_FORMULATIONS = frozenset(
     {Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML, Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML}
 )
 
-MAX_PLATELETS_10E9_PER_L = 2000
-MAX_EGFR_ML_MIN_1_73M2 = 200
-MAX_LENGTH_CM = 600
-MAX_AGE_YEARS = 120
-MAX_B12_NG_PER_L = 20000
-MAX_HOMOCYSTEINE_UMOL_PER_L = 500
+LATEST_DATE_REASON = "must be on or before 9899-12-31"
+HORIZON_WINDOW_REASON = f"must be at most {LONGEST_HORIZON_YEARS} years after start_date"
 
 
 @dataclass
@@ -135,14 +142,31 @@ def _validate_profile(out: _Violations, profile: PatientProfile, prefix: str) ->
     _check_enum(out, p + "maintenance_preference", profile.maintenance_preference, required=False)
 
 
+def _check_window(out: _Violations, path: str, day: datetime.date | None) -> None:
+    """D-WINDOWS: no date after 9899-12-31."""
+    if day is not None and day > LATEST_DATE:
+        out.add(path, LATEST_DATE_REASON)
+
+
+def _beyond_horizon_window(start: datetime.date, horizon: datetime.date) -> bool:
+    """D-WINDOWS: whether ``horizon`` is more than 100 years (D-MONTH) after ``start``."""
+    return start <= LATEST_DATE and horizon > add_months(start, 12 * LONGEST_HORIZON_YEARS)
+
+
 def validate_plan_request(request: PlanRequest) -> tuple[FieldViolation, ...]:
     """Return every offending field of a plan request (empty when it is valid)."""
     out = _Violations()
     _validate_profile(out, request.profile, "profile")
-    if request.start_date is None:
+    start, horizon = request.start_date, request.horizon_date
+    if start is None:
         out.add("start_date", "is required")
-    elif request.horizon_date is not None and request.horizon_date < request.start_date:
-        out.add("horizon_date", "must not be before start_date")
+    _check_window(out, "start_date", start)
+    if start is not None and horizon is not None:
+        if horizon < start:
+            out.add("horizon_date", "must not be before start_date")
+        elif _beyond_horizon_window(start, horizon):
+            out.add("horizon_date", HORIZON_WINDOW_REASON)
+    _check_window(out, "horizon_date", horizon)
     _check_enum(out, "route", request.route, required=False)
     route = request.route
     if not (route is None or route is Route.UNSPECIFIED or route is Route.INTRAMUSCULAR):
@@ -198,6 +222,7 @@ def _check_course_date(  # noqa: PLR0913 - path, value and both bounds of one da
         out.add(path, "must not be after reference_date")
     if not_before_start and start is not None and day < start:
         out.add(path, "must not be before start_date")
+    _check_window(out, path, day)
 
 
 def validate_course_request(
@@ -213,8 +238,10 @@ def validate_course_request(
     start, reference = request.start_date, request.reference_date
     if start is None:
         out.add("start_date", "is required")
+    _check_window(out, "start_date", start)
     if reference is None:
         out.add("reference_date", "is required")
+    _check_window(out, "reference_date", reference)
     for index, day in enumerate(request.injection_dates):
         _check_course_date(
             out, f"injection_dates[{index}]", day, start, reference, not_before_start=True
@@ -249,11 +276,25 @@ def validate_course_request(
             not_before_start=True,
         )
     _check_status_against_profile(out, request, prophylaxis=prophylaxis)
+    _check_course_horizon(out, request)
     violations = out.result()
     assert len({v.field for v in violations}) == len(violations), (  # pragma: no mutate
         "INV-VALIDATION: each offending field is named once"
     )
     return violations
+
+
+def _check_course_horizon(out: _Violations, request: CourseRequest) -> None:
+    """D-WINDOWS: a course horizon not before the reference date, at most 100 years after the
+    start, and not after 9899-12-31."""
+    horizon, start, reference = request.horizon_date, request.start_date, request.reference_date
+    if horizon is None:
+        return
+    if reference is not None and horizon < reference:
+        out.add("horizon_date", "must not be before reference_date")
+    if start is not None and horizon >= start and _beyond_horizon_window(start, horizon):
+        out.add("horizon_date", HORIZON_WINDOW_REASON)
+    _check_window(out, "horizon_date", horizon)
 
 
 def _check_status_against_profile(

@@ -2,17 +2,23 @@
 
 Each predicate restates a condition of the clinical decisions directly from the *request* (not
 from the kernel's own reading of it), so a contract is an independent statement of the law and
-not a copy of the code it checks. Contracts are plain ``assert`` statements in the public
-functions, each message starting with its INV- ID: on in tests, stripped by ``python -O`` in
-production.
+not a copy of the code it checks. The numbers come from ``kernel.constants``, their one home.
 """
 
 from __future__ import annotations
 
 import datetime
 import itertools
+import re
 from collections.abc import Iterable
+from typing import Final
 
+from kernel.constants import (
+    CROHN_INVOLVEMENT_MONTHLY_FROM_CM,
+    ILEAL_RESECTION_MONTHLY_FROM_CM,
+    PLATELETS_STANDARD_ABOVE_10E9_PER_L,
+    RENAL_EGFR_BELOW_ML_MIN_1_73M2,
+)
 from kernel.findings import CODE_ORDER, SEVERITY, SEVERITY_ORDER
 from kernel.model import (
     Code,
@@ -25,9 +31,6 @@ from kernel.model import (
 )
 from kernel.rules import RULES, collect_source_references
 
-STANDARD_LOADING_OFFSETS_DAYS = (0, 2, 4, 7, 9, 11)
-LONGEST_INTERVAL_MONTHS = 3
-
 
 def neuro_in_profile(profile: PatientProfile) -> bool:
     """Neurological involvement PRESENT or UNKNOWN in the profile."""
@@ -37,15 +40,19 @@ def neuro_in_profile(profile: PatientProfile) -> bool:
     }
 
 
-def renal_with_cyanocobalamin(profile: PatientProfile) -> bool:
-    """D-RENAL: renal impairment (reported, eGFR < 60, diabetic nephropathy) with cyanocobalamin."""
+def renal_impairment(profile: PatientProfile) -> bool:
+    """D-RENAL: renal impairment reported, eGFR < 60, or diabetic nephropathy."""
     egfr = profile.egfr_ml_min_1_73m2
-    renal = (
+    return (
         profile.renal_impairment_reported
         or profile.diabetic_nephropathy
-        or (egfr is not None and egfr < 60)  # noqa: PLR2004 - the D-RENAL threshold, restated
+        or (egfr is not None and egfr < RENAL_EGFR_BELOW_ML_MIN_1_73M2)
     )
-    return renal and profile.formulation is Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
+
+
+def renal_with(profile: PatientProfile, formulation: Formulation | None) -> bool:
+    """D-RENAL: renal impairment with ``formulation`` cyanocobalamin."""
+    return renal_impairment(profile) and formulation is Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
 
 
 def platelets_below(profile: PatientProfile, threshold: float) -> bool:
@@ -56,7 +63,7 @@ def platelets_below(profile: PatientProfile, threshold: float) -> bool:
 def needs_platelet_precautions(profile: PatientProfile) -> bool:
     """D-PLT: platelets not given, or at most 50 x10^9/L."""
     platelets = profile.platelets_10e9_per_l
-    return platelets is None or platelets <= 50  # noqa: PLR2004 - the D-PLT threshold, restated
+    return platelets is None or platelets <= PLATELETS_STANDARD_ABOVE_10E9_PER_L
 
 
 def ileal_or_crohn_applies(profile: PatientProfile) -> bool:
@@ -64,8 +71,13 @@ def ileal_or_crohn_applies(profile: PatientProfile) -> bool:
     resection length (the unknown-Crohn's case depends on deficiency and is checked elsewhere)."""
     resection = profile.ileal_resection_length_cm
     crohn = profile.crohn_ileal_involvement_length_cm
-    return (profile.ileal_resection and (resection is None or resection >= 20)) or (  # noqa: PLR2004
-        profile.crohn_ileal_involvement and crohn is not None and crohn >= 30  # noqa: PLR2004
+    return (
+        profile.ileal_resection
+        and (resection is None or resection >= ILEAL_RESECTION_MONTHLY_FROM_CM)
+    ) or (
+        profile.crohn_ileal_involvement
+        and crohn is not None
+        and crohn >= CROHN_INVOLVEMENT_MONTHLY_FROM_CM
     )
 
 
@@ -95,9 +107,7 @@ def cites_known_ids(rule_ids: tuple[str, ...], source_references: tuple[str, ...
     )
 
 
-def elements_cite_known_ids(
-    findings: Iterable[Finding | Item],
-) -> bool:
+def elements_cite_known_ids(findings: Iterable[Finding | Item]) -> bool:
     """INV-CITATIONS over findings or items."""
     return all(cites_known_ids(f.rule_ids, f.source_references) for f in findings)
 
@@ -115,3 +125,24 @@ def interval_rules_cite_known_ids(rules: Iterable[IntervalRule]) -> bool:
 def strictly_increasing(days: tuple[datetime.date, ...]) -> bool:
     """INV-DATES-ORDERED: strictly increasing, so never two on one day."""
     return all(earlier < later for earlier, later in itertools.pairwise(days))
+
+
+# INV-WORDING: a machine code is an upper-case word with an underscore (PLATELETS_BELOW_25_NO_NEURO,
+# CODE_...); a file path is a name with a folder or a file extension of the repository's kinds;
+# a rule ID in a text is an R-, D- or INV- token, which must be a whole catalogue ID.
+_MACHINE_CODE: Final = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+_FILE_PATH: Final = re.compile(
+    r"(?:\b[\w-]+/)+[\w-]+\.[A-Za-z]{1,5}\b|\b[\w-]+\.(?:md|py|yaml|yml|json|proto|txt|toml)\b"
+)
+_RULE_ID: Final = re.compile(r"\b(?:R|D|INV)-[A-Z0-9]+(?:-[A-Z0-9]+)*")
+
+
+def wording_clean(text: str) -> bool:
+    """INV-WORDING: ``text`` is a sentence with no machine code, no file path, and no rule ID
+    that is not a whole catalogue ID."""
+    return (
+        bool(text.strip())
+        and _MACHINE_CODE.search(text) is None
+        and _FILE_PATH.search(text) is None
+        and all(token in RULES for token in _RULE_ID.findall(text))
+    )

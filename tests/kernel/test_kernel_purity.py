@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL = ROOT / "kernel"
-MODULES = sorted(KERNEL.glob("*.py"))
+MODULES = sorted(KERNEL.rglob("*.py"))
 
 #: Standard-library modules the kernel must not import: clocks, randomness, I/O, processes.
 FORBIDDEN_MODULES = frozenset(

@@ -1,4 +1,10 @@
-"""Inputs answered NOT_COVERED until specs/proposed-decisions.md is accepted."""
+"""D-WINDOWS and D-CHECK-FORMULATION: the inputs rule set 1.0.0 answered NOT_COVERED.
+
+Revision 2 settled the proposals of specs/proposed-decisions.md: dates beyond the calendar window
+and horizons over 100 years are validation errors on the field that holds them, and a proposed
+formulation is judged, never NOT_COVERED. The boundaries are the last valid and first invalid
+value of each.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +17,15 @@ from kernel.model import (
     CheckRequest,
     Code,
     CourseAssessment,
-    CoursePhase,
     CourseRequest,
     DeficiencyStatus,
     Formulation,
+    InvalidInput,
     LabResult,
     NeurologicalInvolvement,
     PatientProfile,
     PlanRequest,
     ProposedRegimen,
-    Referral,
-    ReferReason,
     RegimenCheck,
     RegimenPlan,
 )
@@ -33,94 +37,143 @@ PROFILE = PatientProfile(
     neurological_involvement=NeurologicalInvolvement.ABSENT,
     platelets_10e9_per_l=200.0,
 )
-LAST_COVERED = datetime.date(9899, 12, 31)
-FIRST_UNCOVERED = datetime.date(9900, 1, 1)
+LAST_VALID = datetime.date(9899, 12, 31)
+FIRST_INVALID = datetime.date(9900, 1, 1)
+LATEST_REASON = "must be on or before 9899-12-31"
+WINDOW_REASON = "must be at most 100 years after start_date"
 
 
-@pytest.mark.covers("D-OUTCOME", "D-HORIZON")
+def _fields(outcome: object) -> dict[str, str]:
+    assert isinstance(outcome, InvalidInput)
+    return {violation.field: violation.reason for violation in outcome.violations}
+
+
+@pytest.mark.covers("D-WINDOWS", "D-HORIZON")
 @pytest.mark.parametrize(
-    ("start", "horizon", "covered"),
+    ("start", "horizon", "invalid"),
     [
-        (LAST_COVERED, None, True),
-        (FIRST_UNCOVERED, None, False),
-        (datetime.date.max, None, False),
-        (datetime.date(9850, 1, 1), LAST_COVERED, True),
-        (datetime.date(9850, 1, 1), FIRST_UNCOVERED, False),
-        (datetime.date(2026, 1, 31), datetime.date(2126, 1, 31), True),
-        (datetime.date(2026, 1, 31), datetime.date(2126, 2, 1), False),
-        (datetime.date.min, datetime.date(101, 1, 1), True),
-        (datetime.date.min, datetime.date(101, 1, 2), False),
+        (LAST_VALID, None, {}),
+        (FIRST_INVALID, None, {"start_date": LATEST_REASON}),
+        (datetime.date.max, None, {"start_date": LATEST_REASON}),
+        (datetime.date(9850, 1, 1), LAST_VALID, {}),
+        (datetime.date(9850, 1, 1), FIRST_INVALID, {"horizon_date": LATEST_REASON}),
+        (datetime.date(2026, 1, 31), datetime.date(2126, 1, 31), {}),
+        (datetime.date(2026, 1, 31), datetime.date(2126, 2, 1), {"horizon_date": WINDOW_REASON}),
+        (datetime.date(2024, 2, 29), datetime.date(2124, 2, 29), {}),
+        (datetime.date(2024, 2, 29), datetime.date(2124, 3, 1), {"horizon_date": WINDOW_REASON}),
+        (datetime.date.min, datetime.date(101, 1, 1), {}),
+        (datetime.date.min, datetime.date(101, 1, 2), {"horizon_date": WINDOW_REASON}),
     ],
 )
-def test_plan_dates_beyond_the_window_are_not_covered(
-    start: datetime.date, horizon: datetime.date | None, *, covered: bool
+def test_plan_dates_outside_the_window_are_invalid(
+    start: datetime.date, horizon: datetime.date | None, invalid: dict[str, str]
 ) -> None:
     outcome = plan_regimen(PlanRequest(profile=PROFILE, start_date=start, horizon_date=horizon))
-    if covered:
+    if not invalid:
         assert isinstance(outcome, RegimenPlan)
     else:
-        assert isinstance(outcome, Referral)
-        assert outcome.reasons == (ReferReason.NOT_COVERED,)
-        assert "D-OUTCOME" in outcome.rule_ids
+        assert _fields(outcome) == invalid
 
 
-@pytest.mark.covers("D-OUTCOME")
-def test_not_covered_comes_after_every_other_refer_reason() -> None:
-    young = PatientProfile(
+@pytest.mark.covers("D-WINDOWS")
+def test_both_plan_dates_beyond_the_calendar_are_both_named() -> None:
+    outcome = plan_regimen(
+        PlanRequest(profile=PROFILE, start_date=FIRST_INVALID, horizon_date=datetime.date.max)
+    )
+    assert set(_fields(outcome)) == {"start_date", "horizon_date"}
+
+
+def _course(**changes: object) -> CourseRequest:
+    base: dict[str, object] = {
+        "profile": PROFILE,
+        "start_date": datetime.date(2026, 1, 5),
+        "reference_date": datetime.date(2026, 3, 1),
+        "injection_dates": (datetime.date(2026, 1, 5),),
+    }
+    base.update(changes)
+    return CourseRequest(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.covers("D-WINDOWS", "D-COURSE-SCHEDULE")
+@pytest.mark.parametrize(
+    ("changes", "invalid"),
+    [
+        ({"horizon_date": datetime.date(2026, 3, 1)}, {}),
+        (
+            {"horizon_date": datetime.date(2026, 2, 28)},
+            {"horizon_date": "must not be before reference_date"},
+        ),
+        ({"horizon_date": datetime.date(2126, 1, 5)}, {}),
+        ({"horizon_date": datetime.date(2126, 1, 6)}, {"horizon_date": WINDOW_REASON}),
+        (
+            {
+                "start_date": datetime.date(9899, 12, 1),
+                "reference_date": LAST_VALID,
+                "injection_dates": (),
+            },
+            {},
+        ),
+        (
+            {
+                "start_date": datetime.date(9899, 12, 1),
+                "reference_date": FIRST_INVALID,
+                "injection_dates": (),
+            },
+            {"reference_date": LATEST_REASON},
+        ),
+        (
+            {
+                "start_date": FIRST_INVALID,
+                "reference_date": FIRST_INVALID,
+                "injection_dates": (FIRST_INVALID,),
+                "lab_results": (LabResult(date=FIRST_INVALID, homocysteine_umol_per_l=8.0),),
+                "stabilisation_date": FIRST_INVALID,
+            },
+            {
+                "start_date": LATEST_REASON,
+                "reference_date": LATEST_REASON,
+                "injection_dates[0]": LATEST_REASON,
+                "lab_results[0].date": LATEST_REASON,
+                "stabilisation_date": LATEST_REASON,
+            },
+        ),
+    ],
+)
+def test_course_dates_outside_the_window_are_invalid(
+    changes: dict[str, object], invalid: dict[str, str]
+) -> None:
+    outcome = assess_course(_course(**changes))
+    if not invalid:
+        assert isinstance(outcome, CourseAssessment)
+        assert not any(f.code is Code.NOT_COVERED for f in outcome.findings)
+    else:
+        assert _fields(outcome) == invalid
+
+
+@pytest.mark.covers("D-CHECK-FORMULATION", "INV-CHECK-FORMULATION")
+@pytest.mark.parametrize(
+    "proposed",
+    [Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML, Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML],
+)
+def test_a_proposed_formulation_is_judged_never_not_covered(proposed: Formulation) -> None:
+    profile = PatientProfile(
         formulation=Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML,
-        age_years=15,
-        deficiency_status=DeficiencyStatus.UNKNOWN,
-        neurological_involvement=NeurologicalInvolvement.PRESENT,
+        age_years=60,
+        deficiency_status=DeficiencyStatus.CONFIRMED,
+        neurological_involvement=NeurologicalInvolvement.ABSENT,
+        platelets_10e9_per_l=200.0,
+        egfr_ml_min_1_73m2=40.0,
     )
-    outcome = plan_regimen(PlanRequest(profile=young, start_date=FIRST_UNCOVERED))
-    assert isinstance(outcome, Referral)
-    assert outcome.reasons == (ReferReason.OUT_OF_SCOPE_AGE, ReferReason.NOT_COVERED)
-    assert outcome.urgent
-
-
-@pytest.mark.covers("D-OUTCOME", "D-COURSE")
-def test_course_beyond_the_window_keeps_its_phase_and_says_not_covered() -> None:
-    outcome = assess_course(
-        CourseRequest(
-            profile=PROFILE,
-            start_date=datetime.date(9999, 1, 1),
-            reference_date=datetime.date.max,
-            lab_results=(
-                LabResult(date=datetime.date(9999, 11, 30), homocysteine_umol_per_l=5.0),
-                LabResult(date=datetime.date.max, homocysteine_umol_per_l=5.0),
-            ),
-        )
-    )
-    assert isinstance(outcome, CourseAssessment)
-    assert outcome.phase is CoursePhase.STANDARD_LOADING
-    assert outcome.next_due_date is None
-    assert outcome.labs_due_date is None
-    codes = [finding.code for finding in outcome.findings]
-    assert codes[0] is Code.NOT_COVERED
-
-
-@pytest.mark.covers("D-COURSE")
-def test_course_at_the_last_covered_day_is_dated() -> None:
-    outcome = assess_course(
-        CourseRequest(profile=PROFILE, start_date=LAST_COVERED, reference_date=LAST_COVERED)
-    )
-    assert isinstance(outcome, CourseAssessment)
-    assert outcome.next_due_date == LAST_COVERED
-    assert outcome.labs_due_date == datetime.date(9900, 3, 31)
-    assert Code.NOT_COVERED not in [finding.code for finding in outcome.findings]
-
-
-@pytest.mark.covers("D-CHECK")
-def test_regimen_check_is_covered_for_every_date() -> None:
     outcome = check_regimen(
         CheckRequest(
-            profile=PROFILE,
-            regimen=ProposedRegimen(
-                loading_dates=(datetime.date.max, datetime.date.min),
-                stop_date=datetime.date.max,
-            ),
+            profile=profile,
+            regimen=ProposedRegimen(formulation=proposed, maintenance_interval_months=2),
         )
     )
     assert isinstance(outcome, RegimenCheck)
-    assert Code.NOT_COVERED not in [finding.code for finding in outcome.findings]
-    assert Code.LIFELONG in [finding.code for finding in outcome.findings]
+    codes = {finding.code for finding in outcome.findings}
+    assert Code.NOT_COVERED not in codes
+    differs = proposed is not profile.formulation
+    assert (Code.FORMULATION_DIFFERS_FROM_PROFILE in codes) == differs
+    assert (Code.RENAL_PREFER_HYDROXOCOBALAMIN in codes) == (not differs)
+    assert (Code.INTERVAL_LONGER_THAN_RECOMMENDED in codes) == (not differs)

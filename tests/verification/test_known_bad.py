@@ -55,8 +55,8 @@ def test_every_invariant_has_a_known_bad_kernel() -> None:
 def test_every_patch_still_applies_to_the_kernel(variant: Variant, tmp_path: Path) -> None:
     """A patch whose old text no longer occurs exactly once fails here, loudly."""
     kernel = build(tmp_path, variant) / "kernel"
-    assert sorted(p.name for p in kernel.glob("*.py")) == sorted(
-        p.name for p in KERNEL.glob("*.py")
+    assert sorted(str(p.relative_to(kernel)) for p in kernel.rglob("*.py")) == sorted(
+        str(p.relative_to(KERNEL)) for p in KERNEL.rglob("*.py")
     )
 
 
@@ -68,7 +68,9 @@ def test_stripping_removes_every_assert_and_nothing_else(tmp_path: Path) -> None
     exec(compile(stripped, "<stripped>", "exec"), namespace)  # noqa: S102 - our own test source
     assert namespace["f"](-5) == -4  # type: ignore[operator]
     kernel = build(tmp_path, None) / "kernel"
-    for path in kernel.glob("*.py"):
+    stripped_files = sorted(kernel.rglob("*.py"))
+    assert any(path.parent.name == "contracts" for path in stripped_files)
+    for path in stripped_files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert not any(isinstance(node, ast.Assert) for node in ast.walk(tree)), path.name
 

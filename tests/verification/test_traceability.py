@@ -21,6 +21,7 @@ from specs.verification.decision_tables import all_rows
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 REQUIREMENTS = ROOT / "specs" / "requirements.yaml"
+DECISIONS = ROOT / "specs" / "clinical-decisions.md"
 INVARIANTS = ROOT / "specs" / "invariants.md"
 SOURCE = ROOT / "specs" / "source" / "000_a17618f1c8ed1286.txt"
 
@@ -133,6 +134,31 @@ def test_requirements_list_exactly_the_rules_and_decisions() -> None:
     )
     assert not set(ids) - SPECIFIED, f"not in the catalogue: {sorted(set(ids) - SPECIFIED)}"
     assert ids == [rule_id for rule_id in RULES if rule_id in SPECIFIED], "catalogue order"
+
+
+def record_ids() -> list[str]:
+    """Return the R- and D- IDs the record defines, in catalogue order: the R- rules in the order
+    of its table, then the D- decisions in the order it first defines them (a decision that a
+    later revision replaces or amends keeps its first place)."""
+    text = DECISIONS.read_text(encoding="utf-8")
+    rules = re.findall(r"^\| (R-[A-Z0-9-]+) \|", text, flags=re.MULTILINE)
+    decisions = re.findall(r"^- (D-[A-Z0-9-]+)(?: \([^)]*\))?:", text, flags=re.MULTILINE)
+    return list(dict.fromkeys(rules)) + list(dict.fromkeys(decisions))
+
+
+@pytest.mark.covers("INV-CITATIONS")
+def test_the_catalogue_is_the_record() -> None:
+    """The kernel's R- and D- IDs are exactly those of specs/clinical-decisions.md, in its order."""
+    assert [rule_id for rule_id in RULES if rule_id in SPECIFIED] == record_ids()
+
+
+def test_the_record_reader_finds_every_kind_of_definition() -> None:
+    """The record reader sees a table rule, a decision, a replaced one and a new one."""
+    ids = record_ids()
+    assert ids[0] == "R-DOSE-1000"
+    assert {"D-INVALID", "D-CONTRA", "D-PLT-SEVERE-REFER", "D-CDS-PREFETCH"} <= set(ids)
+    assert ids.index("D-CONTRA") < ids.index("D-RECURRENCE") < ids.index("D-PLT-SEVERE-REFER")
+    assert len(ids) == len(set(ids))
 
 
 def test_requirement_fields() -> None:

@@ -53,6 +53,6 @@ def build(destination: Path, variant: Variant | None, *, contracts: bool = False
     if variant is not None:
         apply_patches(kernel, variant)
     if not contracts:
-        for path in kernel.glob("*.py"):
+        for path in kernel.rglob("*.py"):
             path.write_text(strip_asserts(path.read_text(encoding="utf-8")), encoding="utf-8")
     return destination

@@ -63,9 +63,9 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "profile.py",
-                "refer_warnings=merge_findings(list(safety)),",
+                "refer_warnings=merge_findings([as_referral(w) for w in (*safety, *uncounted)]),",
                 "refer_warnings=merge_findings(\n"
-                "            [f for f in safety if f.code is not Code.FOLATE_BEFORE_B12]\n"
+                "            [as_referral(w) for w in (*safety, *uncounted) if w.code is not Code.FOLATE_BEFORE_B12]\n"
                 "        ),",
             ),
         ),
@@ -104,8 +104,8 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "plan.py",
-                "_TWO_DAYS: Final = datetime.timedelta(days=NEURO_LOADING_EVERY_DAYS)\n",
-                "_TWO_DAYS: Final = datetime.timedelta(days=NEURO_LOADING_EVERY_DAYS)\n"
+                "_PROPHYLAXIS_CITATIONS: Final = _phase_citations((\"D-PROPHYLAXIS\",))\n",
+                "_PROPHYLAXIS_CITATIONS: Final = _phase_citations((\"D-PROPHYLAXIS\",))\n"
                 "_CALLS: list[int] = []\n\n\n"
                 "def _remember(warnings: tuple) -> tuple:  # type: ignore[type-arg]\n"
                 "    import dataclasses\n\n"
@@ -137,7 +137,7 @@ VARIANTS: tuple[Variant, ...] = (
         "hydroxocobalamin-overdue-after-4-months",
         "INV-INTERVAL-MAX",
         "Hydroxocobalamin's overdue-after interval is 4 months ('2-3 months, plus one of grace').",
-        (Patch("profile.py", "overdue = 2 if neuro else 3", "overdue = 2 if neuro else 4"),),
+        (Patch("constants.py", '"R-MAINT-HYDROXO": (2, 3),', '"R-MAINT-HYDROXO": (2, 4),'),),
     ),
     Variant(
         "ileal-threshold-exclusive",
@@ -146,8 +146,8 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "profile.py",
-                "ileal_rule = profile.ileal_resection and (resection is None or resection >= ILEAL_THRESHOLD_CM)",
-                "ileal_rule = profile.ileal_resection and (resection is None or resection > ILEAL_THRESHOLD_CM)",
+                "        resection is None or resection >= ILEAL_RESECTION_MONTHLY_FROM_CM\n    )",
+                "        resection is None or resection > ILEAL_RESECTION_MONTHLY_FROM_CM\n    )",
             ),
         ),
     ),
@@ -253,7 +253,7 @@ VARIANTS: tuple[Variant, ...] = (
         "check-drops-refer-reasons",
         "INV-TOTAL-CHECK",
         "A regimen check reports the REFER finding but returns no REFER reasons.",
-        (Patch("check.py", "        refer_reasons=refer_reasons,", "        refer_reasons=(),"),),
+        (Patch("check.py", "        refer_reasons=reading.refer_reasons,", "        refer_reasons=(),"),),
     ),
     Variant(
         "course-supervision-not-suspended",
@@ -262,8 +262,8 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "course.py",
-                "suspended = bool(reading.refer_reasons) or reading.supervised",
-                "suspended = bool(reading.refer_reasons)",
+                "    if reading.refer_reasons or reading.supervised:\n",
+                "    if reading.refer_reasons:\n",
             ),
         ),
     ),
@@ -286,15 +286,77 @@ VARIANTS: tuple[Variant, ...] = (
         ),
     ),
     Variant(
-        "refer-urgent-for-low-platelets",
+        "leber-refer-not-urgent",
         "INV-REFER",
-        "A REFER is marked urgent for platelets below 25 without neurological involvement.",
+        "A REFER for Leber's disease or tobacco amblyopia is not marked urgent (the 1.0.0 urgency).",
         (
             Patch(
-                "plan.py",
-                "urgent=neuro_in_profile(request.profile),",
-                "urgent=neuro_in_profile(request.profile)\n"
-                "        or ReferReason.PLATELETS_BELOW_25_NO_NEURO in reasons,",
+                "profile.py",
+                "    urgent = profile_neuro or band is PlateletBand.SEVERE or leber\n",
+                "    urgent = profile_neuro or band is PlateletBand.SEVERE\n",
+            ),
+        ),
+    ),
+    Variant(
+        "same-day-advice-replaced-below-10",
+        "INV-REFER-PLATELETS",
+        "Below 10 x10^9/L the transfusion warning replaces the same-day haematology advice.",
+        (
+            Patch(
+                "profile.py",
+                "    found = [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, (\"D-PLT\", \"D-PLT-SEVERE-REFER\"))]\n",
+                "    found = [] if transfusion else [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, (\"D-PLT\", \"D-PLT-SEVERE-REFER\"))]\n",
+            ),
+        ),
+    ),
+    Variant(
+        "course-review-only-on-recurrence",
+        "INV-COURSE-OUTCOME",
+        "A course's outcome is REVIEW only on recurrence, as in rule set 1.0.0, even with a suspension.",
+        (
+            Patch(
+                "course.py",
+                "outcome=CourseOutcome.REVIEW if review else CourseOutcome.CONTINUE,",
+                "outcome=CourseOutcome.REVIEW if recurred else CourseOutcome.CONTINUE,",
+            ),
+        ),
+    ),
+    Variant(
+        "referral-condition-names-codes",
+        "INV-WORDING",
+        "The referral-condition finding of a check lists the reasons by their codes.",
+        (
+            Patch(
+                "check.py",
+                'sentences = " ".join(detail.text for detail in reading.reason_details)',
+                'sentences = ", ".join(reason.name for reason in reading.refer_reasons)',
+            ),
+        ),
+    ),
+    Variant(
+        "check-safety-warnings-from-the-profile-as-sent",
+        "INV-CHECK-FORMULATION",
+        "A check reads its safety warnings (the renal one among them) from the profile as sent, not with the judged formulation.",
+        (
+            Patch(
+                "check.py",
+                "    findings: list[Finding] = [*reading.safety_warnings, *reading.interval_warnings]\n",
+                "    findings: list[Finding] = [\n"
+                "        *read_profile(request.profile).safety_warnings,\n"
+                "        *reading.interval_warnings,\n"
+                "    ]\n",
+            ),
+        ),
+    ),
+    Variant(
+        "schedule-starts-at-a-past-due-date",
+        "INV-SCHEDULE",
+        "An overdue dose keeps its past due date as the first date of the forward schedule.",
+        (
+            Patch(
+                "course.py",
+                "    first = max(due.next_due_date, reference)\n",
+                "    first = due.next_due_date\n",
             ),
         ),
     ),

@@ -32,7 +32,7 @@ PROTO_ROOT = ROOT / "proto"
 OUR_PROTOS = PROTO_ROOT / "b12"
 PYTHON_OUT = ROOT / "clients" / "python"
 # The generated package, and the only folder under PYTHON_OUT that generation owns. The hand-written
-# client (b12/dosing/client.py, b12/dosing/cli.py) lives beside it.
+# client (b12/dosing/client.py, b12/dosing/cli/) lives beside it.
 GENERATED_PACKAGE = Path("b12") / "dosing" / "v1"
 # google/rpc/error_details.proto is not imported by our protos, but every client reads the
 # google.rpc.BadRequest detail of INVALID_ARGUMENT: the module and the descriptor image carry it.

@@ -1,11 +1,21 @@
 # The single entry point. Every target creates what it needs (virtual environment, dependencies,
 # generated code) by itself, so a fresh clone needs only `make run` or `make test`.
 
-PYTHON ?= python3.11
-VENV := .venv
+# Set-up: uv (pinned, from PyPI) installs exactly what uv.lock says into $(VENV). `make run` needs only
+# what serving needs; every other target adds the development tools. PYTHON is a version (3.11,
+# 3.12, 3.13) or an interpreter's path; .ci/find-python finds or installs it.
+PYTHON ?= 3.11
+VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+UV_VERSION := 0.13.9
+UV_HOME := .tools/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+LOCKED := pyproject.toml clients/python/pyproject.toml uv.lock
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
 
 .DEFAULT_GOAL := help
 
@@ -13,14 +23,27 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(UV):
+	@echo "== installing uv $(UV_VERSION) from PyPI into $(UV_HOME)"
+	python3 -m pip install --disable-pip-version-check --root-user-action=ignore \
+	  --no-warn-script-location --target $(UV_HOME) uv==$(UV_VERSION)
+
+$(RUN_STAMP): $(LOCKED) | $(UV)
+	@echo "== installing what serving needs into $(VENV) (uv.lock)"
+	$(UV) sync --locked --no-dev --inexact --python "$$(.ci/find-python $(PYTHON))"
+	@touch $@
+
+$(STAMP): $(LOCKED) | $(UV)
+	@echo "== installing the service and the development tools into $(VENV) (uv.lock)"
+	$(UV) sync --locked --python "$$(.ci/find-python $(PYTHON))"
+	@touch $@ $(RUN_STAMP)
 
 .PHONY: venv
-venv: $(STAMP) ## Create the virtual environment with every dependency
+venv: $(STAMP) ## Create the virtual environment with every dependency (PYTHON=3.13 VENV=.venv-3.13 for another)
+
+.PHONY: lock
+lock: | $(UV) ## Update uv.lock after changing a dependency in a pyproject.toml (commit it)
+	$(UV) lock
 
 .PHONY: test
 test: $(STAMP) ## Run the test suite
@@ -88,7 +111,7 @@ proto-check: $(STAMP) ## buf lint and format, no breaking change against main, g
 	$(PY) clients/generate.py --check
 
 .PHONY: run
-run: $(STAMP) $(GENERATED) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1:8080 (CDS_PORT=...; contracts off; flags: make run ARGS="--help")
+run: $(RUN_STAMP) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1:8080 (CDS_PORT=...; contracts off; flags: make run ARGS="--help")
 	$(PY) -O -m server.cds_hooks --port $(CDS_PORT) $(CDS_ARGS) & cds=$$!; \
 	trap 'kill $$cds 2>/dev/null' EXIT INT TERM; \
 	$(PY) -O -m server $(ARGS)
@@ -111,5 +134,5 @@ test-node: $(STAMP) $(GENERATED) $(TS_STAMP) ## TypeScript client: generated cod
 	cd $(TS) && node scripts/generate.mjs --check && npm test
 
 .PHONY: run-cds
-run-cds: $(STAMP) ## Serve only the CDS Hooks service on 127.0.0.1:8080 (flags: make run-cds CDS_ARGS="--help")
+run-cds: $(RUN_STAMP) ## Serve only the CDS Hooks service on 127.0.0.1:8080 (flags: make run-cds CDS_ARGS="--help")
 	$(PY) -O -m server.cds_hooks $(CDS_ARGS)

@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 import kernel as kernel_package
 from server.grpc.access_log import AccessLogInterceptor
 from server.grpc.config import ServerConfig, TlsFiles
+from server.grpc.health import HealthServicer
 from server.grpc.request_decoding import RequestDecodingInterceptor
 from server.grpc.service import SERVICE_NAME, DosingServicer, KernelPort
 
@@ -120,7 +121,7 @@ def create_server(
         maximum_concurrent_rpcs=config.max_concurrent_rpcs,
     )
     dosing_pb2_grpc.add_DosingServiceServicer_to_server(DosingServicer(kernel), server)
-    health_servicer = health.HealthServicer()
+    health_servicer = HealthServicer()
     for service in ("", SERVICE_NAME):
         health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

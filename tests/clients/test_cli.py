@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 import pytest
 from b12.dosing.cli import cli, main
+from b12.dosing.cli.calling import unreachable_hint
+from b12.dosing.v1 import dosing_pb2 as pb
 from click.testing import CliRunner, Result
 
 from kernel.rules import RULE_SET_VERSION
@@ -67,10 +69,10 @@ def test_plan_json_is_the_response_in_proto_json_form(address: str) -> None:
     document = json.loads(result.stdout)
     loading = document["plan"]["loading"]
     assert loading["pattern"] == "LOADING_PATTERN_STANDARD_THREE_TIMES_WEEKLY_TWO_WEEKS"
-    days = [f"{d['year']:04d}-{d['month']:02d}-{d['day']:02d}" for d in loading["injection_dates"]]
+    days = [f"{d['year']:04d}-{d['month']:02d}-{d['day']:02d}" for d in loading["injectionDates"]]
     assert days == STANDARD_LOADING
     assert document["plan"]["maintenance"]["lifelong"] is True
-    assert document["plan"]["rule_set_version"] == RULE_SET_VERSION
+    assert document["plan"]["ruleSetVersion"] == RULE_SET_VERSION
 
 
 @pytest.mark.covers("D-NEURO-URGENT")
@@ -121,7 +123,7 @@ def test_an_invalid_request_lists_the_fields_and_exits_3(address: str) -> None:
     assert as_json.exit_code == 3
     error = json.loads(as_json.stdout)["error"]
     assert error["code"] == "INVALID_ARGUMENT"
-    fields = {violation["field"] for violation in error["field_violations"]}
+    fields = {violation["field"] for violation in error["fieldViolations"]}
     assert {"profile.age_years", "start_date"} <= fields
 
 
@@ -157,15 +159,67 @@ def test_rules_lists_the_rule_set(address: str) -> None:
     result = run(address, "rules", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["rule_set_version"] == RULE_SET_VERSION
-    assert document["rules"][0]["rule_id"] == "R-DOSE-1000"
+    assert document["ruleSetVersion"] == RULE_SET_VERSION
+    assert document["rules"][0]["ruleId"] == "R-DOSE-1000"
     assert "R-DOSE-1000" in run(address, "rules").stdout
 
 
-def test_an_unreachable_server_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_server_exits_1_with_a_one_line_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     status = main(["--address", "127.0.0.1:1", "--timeout", "2", "rules"])
     assert status == 1
-    assert "UNAVAILABLE" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert error == unreachable_hint("127.0.0.1:1") + "\n"
+    assert "127.0.0.1:1" in error
+    assert "--address" in error
+    assert main(["--address", "127.0.0.1:1", "--timeout", "2", "rules", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"]["code"] == "UNAVAILABLE"
+    assert captured.err == unreachable_hint("127.0.0.1:1") + "\n"
+
+
+def test_version_names_the_distribution_and_the_api(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == (
+        f"b12-dosing {version('b12-dosing-client')} (b12-dosing-client, API b12.dosing.v1)\n"
+    )
+
+
+def test_file_dash_reads_the_request_from_standard_input(address: str) -> None:
+    request = "profile: {formulation: hydroxo, age_years: 40, deficiency_status: confirmed,"
+    request += " neurological_involvement: absent}\nstart_date: 2026-03-02\n"
+    result = CliRunner().invoke(
+        cli, ["--address", address, "plan", "--file", "-", "--json"], input=request
+    )
+    assert result.exit_code == 0, result.output
+    loading = json.loads(result.stdout)["plan"]["loading"]
+    assert loading["injectionDates"][0] == {"year": 2026, "month": 3, "day": 2}
+
+
+def test_enum_choices_leave_out_unspecified(address: str) -> None:
+    usage = run(address, "plan", "--help").stdout
+    assert "[cyanocobalamin_1000_mcg_per_ml|hydroxocobalamin_1000_mcg_per_ml|" in usage
+    assert "unspecified" not in usage
+    rejected = run(address, "plan", "--deficiency", "unspecified")
+    assert rejected.exit_code == 2
+    assert "'unspecified' is not one of confirmed, not_present, unknown" in rejected.stderr
+    from_file = CliRunner().invoke(
+        cli,
+        ["--address", address, "plan", "--file", "-"],
+        input="profile: {deficiency_status: unspecified}\n",
+    )
+    assert from_file.exit_code == 2
+    assert "'unspecified' is not one of" in from_file.stderr
+
+
+def test_json_field_names_are_the_proto_json_mapping(address: str) -> None:
+    result = run(address, "plan", *PROFILE, "--start", "2026-01-05", "--json")
+    assert result.exit_code == 0, result.output
+    plan = pb.RegimenPlan.DESCRIPTOR
+    names = set(json.loads(result.stdout)["plan"])
+    assert names == {field.json_name for field in plan.fields}
+    assert "ruleSetVersion" in names
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

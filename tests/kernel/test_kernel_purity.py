@@ -98,7 +98,7 @@ def test_the_checks_can_fail() -> None:
 def test_import_linter_forbids_third_party_imports_in_the_kernel() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     linter = config["tool"]["importlinter"]
-    assert linter["root_packages"] == ["kernel"]
+    assert "kernel" in linter["root_packages"]
     contracts = linter["contracts"]
     kernel_contracts = [c for c in contracts if c.get("source_modules") == ["kernel"]]
     assert kernel_contracts, "an import-linter contract on the kernel"

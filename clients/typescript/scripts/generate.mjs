@@ -9,10 +9,10 @@
 // .venv/bin/buf) or from PATH, and the protoc-gen-es plugin from node_modules. No remote plugin,
 // no registry, no network.
 //
-// Inputs: the repository's buf module (proto/: b12/dosing/v1 and the vendored google/type/date)
-// and clients/typescript/proto (google/rpc/error_details.proto, copied verbatim from the pinned
-// googleapis-common-protos, so that a client can read the google.rpc.BadRequest detail of an
-// INVALID_ARGUMENT error).
+// Input: the repository's buf module (proto/: b12/dosing/v1 and, vendored verbatim from the pinned
+// googleapis-common-protos by `make proto`, google/type/date.proto and google/rpc/error_details.proto,
+// so that a client, and anyone generating one from the image, reads the google.rpc.BadRequest
+// detail of an INVALID_ARGUMENT error).
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, cpSync, mkdirSync } from "node:fs";
@@ -48,7 +48,6 @@ const check = process.argv.includes("--check");
 const scratch = mkdtempSync(join(tmpdir(), "b12-ts-gen-"));
 try {
   run(["generate", "--template", template, "-o", scratch]);
-  run(["generate", relative(root, join(pkg, "proto")), "--template", template, "-o", scratch]);
   run(["build", "-o", join(scratch, "b12-dosing-v1.binpb")]);
   const fresh = join(scratch, relative(root, genDir));
 

@@ -1,0 +1,47 @@
+"""``b12-dosing plan``: plan a regimen (and draw it with ``--timeline``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from b12.dosing.cli.calling import call
+from b12.dosing.cli.options import apply_profile, common_options, profile_options
+from b12.dosing.cli.render import render_plan
+from b12.dosing.cli.values import DATE, EnumChoice, load_request, set_date
+from b12.dosing.v1 import dosing_pb2 as pb
+
+
+@click.command()
+@profile_options
+@click.option("--start", "start_date", type=DATE, help="start_date: the first injection")
+@click.option("--horizon", "horizon_date", type=DATE, help="horizon_date: list dates through it")
+@click.option("--route", type=EnumChoice(pb.Route.DESCRIPTOR), help="route (intramuscular only)")
+@common_options
+@click.pass_context
+def plan(  # noqa: PLR0913, PLR0917 (one parameter per option)
+    context: click.Context,
+    /,
+    start_date: tuple[int, int, int] | None,
+    horizon_date: tuple[int, int, int] | None,
+    route: int | None,
+    request_file: Path | None,
+    as_json: bool,  # noqa: FBT001 (a click flag)
+    **profile: Any,  # noqa: ANN401
+) -> None:
+    """Plan a regimen: loading, lifelong maintenance, guidance, monitoring, warnings."""
+    request = (
+        load_request(request_file, pb.PlanRegimenRequest)
+        if request_file
+        else pb.PlanRegimenRequest()
+    )
+    apply_profile(request.profile, profile)
+    if start_date:
+        set_date(request.start_date, start_date)
+    if horizon_date:
+        set_date(request.horizon_date, horizon_date)
+    if route is not None:
+        request.route = pb.Route.ValueType(route)
+    call(context, lambda client: client.plan_regimen(request), render_plan, as_json=as_json)

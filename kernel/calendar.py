@@ -1,7 +1,8 @@
-"""Calendar arithmetic (D-MONTH) and the kernel's supported calendar window.
+"""Calendar arithmetic (D-MONTH).
 
 Month arithmetic is done on (year, month, day) integers and converted to a date once, so the
-checked core stays in integer arithmetic.
+checked core stays in integer arithmetic. Each function opens with its preconditions; its
+postconditions are the ``_ensure_*`` function beside it, called under ``if __debug__:``.
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ def months_between(earlier: datetime.date, later: datetime.date) -> int:
 
 def months_left_in_calendar(day: datetime.date) -> int:
     """Return how many whole calendar months lie between ``day``'s month and December 9999."""
-    last = datetime.date.max
-    return (last.year - day.year) * MONTHS_PER_YEAR + last.month - day.month
+    return months_between(day, datetime.date.max)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -45,22 +45,26 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     clamped to that month's end (D-MONTH). 31 January + 1 month is 28 or 29 February.
     """
     assert months >= 0, "INV-MONTH-CLAMP: months are counted forwards"  # pragma: no mutate
-    assert months <= months_left_in_calendar(day), (
+    assert months <= months_left_in_calendar(day), (  # pragma: no mutate
         "INV-MONTH-CLAMP: within the calendar"
-    )  # pragma: no mutate
+    )
     year_offset, month_zero = divmod(day.month - 1 + months, MONTHS_PER_YEAR)
     year, month = day.year + year_offset, month_zero + 1
     day_of_month = day.day
     if day_of_month > SHORTEST_MONTH_DAYS:
         day_of_month = min(day_of_month, days_in_month(year, month))
     result = datetime.date(year, month, day_of_month)
-    months_moved = (result.year - day.year) * MONTHS_PER_YEAR + result.month - day.month
-    assert months_moved == months, "INV-MONTH-CLAMP: the k-th following month"  # pragma: no mutate
-    clamped_day = min(day.day, days_in_month(result.year, result.month))
-    assert result.day == clamped_day, (
-        "INV-MONTH-CLAMP: same day, clamped to month end"
-    )  # pragma: no mutate
+    if __debug__:
+        _ensure_add_months(day, months, result)
     return result
+
+
+def _ensure_add_months(day: datetime.date, months: int, result: datetime.date) -> None:
+    """INV-MONTH-CLAMP: the same day of the k-th following month, clamped to its end."""
+    assert months_between(day, result) == months, "INV-MONTH-CLAMP: the k-th following month"
+    assert result.day == min(day.day, days_in_month(result.year, result.month)), (
+        "INV-MONTH-CLAMP: same day, clamped to month end"
+    )
 
 
 def chain_months(
@@ -70,9 +74,9 @@ def chain_months(
     and including ``last``. Chaining keeps a clamped day: 31 January, 28 February, 28 March.
     """
     assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
-    assert months <= months_left_in_calendar(max(first, last)), (
+    assert months <= months_left_in_calendar(max(first, last)), (  # pragma: no mutate
         "INV-MONTH-CLAMP: within the calendar"
-    )  # pragma: no mutate
+    )
     dates = [first]
     year, month, day_of_month = first.year, first.month, first.day
     while True:
@@ -86,10 +90,18 @@ def chain_months(
         if following > last:
             break
         dates.append(following)
+    if __debug__:
+        _ensure_chain_months(months, last, dates)
+    return tuple(dates)
+
+
+def _ensure_chain_months(months: int, last: datetime.date, dates: list[datetime.date]) -> None:
+    """INV-MONTH-CLAMP and INV-HORIZON: each date one step after the previous one; the first
+    always, the later ones up to ``last``."""
     assert all(  # pragma: no mutate
         later == add_months(earlier, months) for earlier, later in itertools.pairwise(dates)
     ), "INV-MONTH-CLAMP: each date is one step after the previous one"
-    return tuple(dates)
+    assert all(day <= last for day in dates[1:]), "INV-HORIZON: repeated dates up to the last"
 
 
 def count_months_from(
@@ -99,12 +111,12 @@ def count_months_from(
     (D-MONTH): the first always, later ones up to and including ``last``.
     """
     assert months > 0, "INV-MONTH-CLAMP: a series moves forwards"  # pragma: no mutate
-    assert months <= months_left_in_calendar(last), (
+    assert months <= months_left_in_calendar(last), (  # pragma: no mutate
         "INV-MONTH-CLAMP: in the calendar"
-    )  # pragma: no mutate
-    assert 2 * months <= months_left_in_calendar(origin), (
+    )
+    assert 2 * months <= months_left_in_calendar(origin), (  # pragma: no mutate
         "INV-MONTH-CLAMP: in the calendar"
-    )  # pragma: no mutate
+    )
     dates: list[datetime.date] = []
     year, month, origin_day = origin.year, origin.month, origin.day
     while True:
@@ -119,10 +131,18 @@ def count_months_from(
         if dates and following > last:
             break
         dates.append(following)
+    if __debug__:
+        _ensure_count_months_from(origin, months, dates)
+    return tuple(dates)
+
+
+def _ensure_count_months_from(
+    origin: datetime.date, months: int, dates: list[datetime.date]
+) -> None:
+    """INV-MONTH-CLAMP: each date is counted from the origin."""
     assert all(  # pragma: no mutate
         day == add_months(origin, months * k) for k, day in enumerate(dates, start=1)
     ), "INV-MONTH-CLAMP: each date is counted from the origin"
-    return tuple(dates)
 
 
 _DAY_STEPS: Final = tuple(datetime.timedelta(days=days) for days in range(32))
@@ -137,8 +157,7 @@ def add_days(day: datetime.date, days: int) -> datetime.date:
 
 def every_n_days(first: datetime.date, last: datetime.date, days: int) -> tuple[datetime.date, ...]:
     """Return ``first`` and every ``days``-th day after it up to and including ``last``
-    (``first`` always)."""
-    assert days > 0, "INV-DATES-ORDERED: a series moves forwards"  # pragma: no mutate
+    (``first`` always). ``days`` is positive."""
     count = max(0, (last - first).days) // days + 1
     step = datetime.timedelta(days=days)
     dates = [first]

@@ -31,6 +31,7 @@ from kernel.model import (
     CheckRequest,
     Code,
     Finding,
+    Formulation,
     InvalidInput,
     PatientProfile,
     ProposedRegimen,
@@ -88,8 +89,9 @@ def _check_valid_request(request: CheckRequest) -> RegimenCheck:
     profile = judged_profile(request)
     reading = read_profile(profile)
     findings: list[Finding] = [*reading.safety_warnings, *reading.interval_warnings]
-    if profile is not request.profile:
-        findings.append(_formulation_differs(request.profile, profile))
+    proposed, sent = regimen.formulation, request.profile.formulation
+    if proposed is not None and sent is not None and proposed is not sent:
+        findings.append(_formulation_differs(proposed, sent))
     if reading.refer_reasons:
         sentences = " ".join(detail.text for detail in reading.reason_details)
         findings.append(
@@ -121,14 +123,9 @@ def _check_valid_request(request: CheckRequest) -> RegimenCheck:
     )
 
 
-def _formulation_differs(profile: PatientProfile, judged: PatientProfile) -> Finding:
+def _formulation_differs(proposed: Formulation, profile: Formulation) -> Finding:
     """D-CHECK-FORMULATION: name both formulations."""
-    assert profile.formulation is not None  # pragma: no mutate
-    assert judged.formulation is not None  # pragma: no mutate
-    names = (
-        f"{PRODUCT_NAME[judged.formulation]} is proposed, the profile names"
-        f" {PRODUCT_NAME[profile.formulation]}"
-    )
+    names = f"{PRODUCT_NAME[proposed]} is proposed, the profile names {PRODUCT_NAME[profile]}"
     return make_finding(
         Code.FORMULATION_DIFFERS_FROM_PROFILE, ("D-CHECK", "D-CHECK-FORMULATION"), reason=names
     )

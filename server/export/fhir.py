@@ -1,7 +1,9 @@
 """FHIR R4 export of kernel outcomes: translation only, no clinical rule.
 
-A plan becomes a ``MedicationRequest`` (plain JSON, as a ``dict``); a REFER or a validation error
-becomes an ``OperationOutcome`` (a REFER is "no regimen proposed", never a default plan, P2).
+A plan, or a course's forward schedule (D-COURSE-SCHEDULE), becomes a ``MedicationRequest``
+(plain JSON, as a ``dict``); a REFER or a validation error becomes an ``OperationOutcome`` (a
+REFER is "no regimen proposed", never a default plan, P2). Every text a clinician reads is the
+kernel's sentence (D-WORDING): codes travel in ``coding``, never in ``text``.
 
 How a ``RegimenPlan`` maps (every element carries the rule IDs that produced it, P4):
 
@@ -39,7 +41,8 @@ SNOMED CT site codes (international edition; see tests/export/test_fhir.py for h
 checked): 35259002 |Structure of deltoid muscle|, 1403006 |Structure of vastus lateralis muscle|.
 The international edition has no concept for the upper outer quadrant of the buttock (only national
 extensions do), so that site is 46862004 |Buttock structure| with the quadrant and the needle
-direction in ``text``.
+direction in ``text``. The ventrogluteal site is 78333006 |Structure of gluteus medius muscle|
+(D-SITE, as the record names it).
 
 Code systems and extensions of this product live under ``CANONICAL_BASE``, a reserved
 documentation domain (RFC 2606) that a deployment publishing them replaces.
@@ -55,7 +58,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
+from kernel.constants import DOSE_MCG, STANDARD_LOADING_DOSES, VOLUME_ML
 from kernel.model import (
+    Code,
+    CourseAssessment,
     Finding,
     Formulation,
     InjectionSite,
@@ -116,6 +122,11 @@ SITES: Final[Mapping[InjectionSite, tuple[str, str, str]]] = {
         "46862004",
         "Buttock structure",
         "Upper outer quadrant of the buttock only, needle directed anteriorly",
+    ),
+    InjectionSite.VENTROGLUTEAL: (
+        "78333006",
+        "Structure of gluteus medius muscle",
+        "Ventrogluteal site, by the landmark technique of a trained person",
     ),
 }
 
@@ -179,16 +190,23 @@ def _citation(rule_ids: Sequence[str], references: Sequence[str]) -> str:
     return f"[{', '.join(rule_ids)}; source references: {', '.join(references)}]"
 
 
+SEVERITY_LABEL: Final[Mapping[Severity, str]] = {
+    Severity.CRITICAL: "Critical",
+    Severity.WARNING: "Warning",
+    Severity.INFO: "Information",
+}
+
+
 def _finding_text(finding: Finding) -> str:
     return (
-        f"{finding.severity.name} {finding.code.name}: {finding.text} "
+        f"{SEVERITY_LABEL[finding.severity]}: {finding.text} "
         f"{_citation(finding.rule_ids, finding.source_references)}"
     )
 
 
 def _item_text(kind: str, item: Item) -> str:
     citation = _citation(item.rule_ids, item.source_references)
-    return f"{kind} {item.code.name}: {item.text} {citation}"
+    return f"{kind}: {item.text} {citation}"
 
 
 def _dates(days: Sequence[datetime.date]) -> str:
@@ -239,7 +257,7 @@ def _administration(plan: RegimenPlan) -> tuple[list[JsonObject], str]:
         instructions.append("Give under clinical supervision, not at home")
     sites = "; or ".join(SITES[site][2] for site in guidance.sites)
     note = (
-        f"ADMINISTRATION: {guidance.dose_mcg} mcg = {_ml(guidance.volume_ml)} of"
+        f"Administration: {guidance.dose_mcg} mcg = {_ml(guidance.volume_ml)} of"
         f" {guidance.concentration_mcg_per_ml} mcg/mL, intramuscular. Site: {sites}."
         f"{''.join(f' {text}.' for text in instructions)}"
         f" {_citation(guidance.rule_ids, guidance.source_references)}"
@@ -358,7 +376,7 @@ def _detected_issue(index: int, finding: Finding) -> JsonObject:
         "resourceType": "DetectedIssue",
         "id": f"issue-{index}",
         "status": "final",
-        "code": _concept([_coding(CODE_SYSTEM, finding.code.name)], finding.code.name),
+        "code": _concept([_coding(CODE_SYSTEM, finding.code.name)], finding.text),
         "severity": DETECTED_ISSUE_SEVERITY[finding.severity],
         "implicated": [{"reference": "#"}],
         "evidence": [
@@ -406,8 +424,8 @@ def medication_request(
     notes = [
         *(_finding_text(finding) for finding in plan.warnings),
         administration,
-        *(_item_text("GUIDANCE", item) for item in plan.guidance.items),
-        *(_item_text("MONITORING", item) for item in plan.monitoring.items),
+        *(_item_text("Guidance", item) for item in plan.guidance.items),
+        *(_item_text("Monitoring", item) for item in plan.monitoring.items),
         _monitoring_note(plan),
         (
             f"Rule set {plan.rule_set_version}. Decision support for clinicians, not advice to"
@@ -444,10 +462,14 @@ def medication_request(
 
 def _monitoring_note(plan: RegimenPlan) -> str:
     monitoring = plan.monitoring
+    pregnancy = monitoring.pregnancy_review_date
+    review = (
+        "" if pregnancy is None else f" Clinician review in pregnancy on {pregnancy.isoformat()}."
+    )
     return (
-        f"MONITORING: serum B12 and homocysteine on {_dates(monitoring.lab_check_dates)}"
+        f"Monitoring: serum B12 and homocysteine on {_dates(monitoring.lab_check_dates)}"
         f" (every 3 months until stabilisation, then yearly); target homocysteine below"
-        f" {monitoring.homocysteine_target_below_umol_per_l} umol/L."
+        f" {monitoring.homocysteine_target_below_umol_per_l} umol/L.{review}"
         f" {_citation(monitoring.rule_ids, monitoring.source_references)}"
     )
 
@@ -462,16 +484,16 @@ def _issue(severity: str, code: str, text: str, codings: Sequence[JsonObject] = 
 def referral_outcome(referral: Referral) -> JsonObject:
     """Return a REFER as an ``OperationOutcome``: no ``MedicationRequest`` is proposed.
 
-    The first issue (severity ``error``, code ``business-rule``) names every REFER reason, coded,
-    with the rule IDs; each safety warning the REFER carries follows as a ``warning`` (critical
-    or warning) or ``information`` issue.
+    The first issue (severity ``error``, code ``business-rule``) says what to do (same-day
+    specialist care when urgent) and gives every REFER reason, coded, with its sentence and the
+    rule IDs; each safety warning the REFER carries follows as a ``warning`` (critical or
+    warning) or ``information`` issue, in its referral wording.
     """
-    reasons = ", ".join(reason.name for reason in referral.reasons)
-    urgency = "Urgent referral" if referral.urgent else "Referral"
+    reasons = " ".join(detail.text for detail in referral.reason_details)
     first = _issue(
         "error",
         "business-rule",
-        f"{urgency}: no regimen is proposed ({reasons}) [{', '.join(referral.rule_ids)}]."
+        f"{referral.text} No regimen is proposed. {reasons} [{', '.join(referral.rule_ids)}]."
         f" Rule set {referral.rule_set_version}.",
         [_coding(REFER_REASON_SYSTEM, reason.name) for reason in referral.reasons],
     )
@@ -518,3 +540,158 @@ def export_plan_outcome(
 def to_json(resource: Mapping[str, object]) -> str:
     """Serialise a resource as compact, key-stable JSON (the same resource, the same bytes)."""
     return json.dumps(resource, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# A course's forward schedule (D-COURSE-SCHEDULE, D-EXPORT-NEURO: FHIR keeps the open-ended
+# Timing).
+# ---------------------------------------------------------------------------------------------
+
+
+def _schedule_dosages(assessment: CourseAssessment) -> list[JsonObject]:
+    schedule = assessment.schedule
+    citation = _citation(schedule.rule_ids, schedule.source_references)
+    dose = _dose_and_rate(VOLUME_ML, DOSE_MCG)
+    route = _concept([_coding(SNOMED, *ROUTE_INTRAMUSCULAR)], "Intramuscular injection")
+    phases: list[tuple[JsonObject, str]] = []
+    loading = schedule.loading_dates
+    if schedule.loading_open_ended:
+        review = schedule.review_date
+        then = (
+            f" Clinician review on {review.isoformat()}."
+            if review is not None
+            else " The clinician review date has passed: review the course."
+        )
+        phases.append(
+            (
+                {
+                    "repeat": {
+                        "boundsPeriod": {"start": loading[0].isoformat()},
+                        "frequency": 1,
+                        "period": 2,
+                        "periodUnit": "d",
+                    }
+                },
+                (
+                    f"Loading: {DOSE_MCG} mcg ({_ml(VOLUME_ML)}) intramuscularly on alternate"
+                    f" days from {loading[0].isoformat()}, open-ended: continue until there is no"
+                    f" further improvement; maintenance starts only once a plateau is reported."
+                    f"{then}"
+                    f" {citation}"
+                ),
+            )
+        )
+    elif loading:
+        phases.append(
+            (
+                {
+                    "event": [day.isoformat() for day in loading],
+                    "repeat": {
+                        "boundsPeriod": {
+                            "start": loading[0].isoformat(),
+                            "end": loading[-1].isoformat(),
+                        },
+                        "count": len(loading),
+                    },
+                },
+                (
+                    f"Loading: the remaining {len(loading)} of {STANDARD_LOADING_DOSES} doses of"
+                    f" {DOSE_MCG} mcg ({_ml(VOLUME_ML)}) intramuscularly: {_dates(loading)}."
+                    f" {citation}"
+                ),
+            )
+        )
+    maintenance = schedule.maintenance_dates
+    if maintenance:
+        due, overdue = assessment.due_interval_months, assessment.overdue_after_months
+        repeat: JsonObject = {
+            "boundsPeriod": {"start": maintenance[0].isoformat()},
+            "frequency": 1,
+            "period": due,
+            "periodUnit": "mo",
+        }
+        if overdue > due:
+            repeat["periodMax"] = overdue
+        every = f"every {due}-{overdue} months" if overdue > due else f"every {_months(due)}"
+        phases.append(
+            (
+                {"event": [day.isoformat() for day in maintenance], "repeat": repeat},
+                (
+                    f"Maintenance: {DOSE_MCG} mcg ({_ml(VOLUME_ML)}) intramuscularly {every}, for"
+                    f" life: {_dates(maintenance)}, and on after the horizon"
+                    f" {schedule.horizon_date.isoformat()}; never stopped, even if levels"
+                    f" normalise. {citation}"
+                ),
+            )
+        )
+    return [
+        {"sequence": sequence, "text": text, "timing": timing, "route": route, "doseAndRate": dose}
+        for sequence, (timing, text) in enumerate(phases, 1)
+    ]
+
+
+def course_medication_request(
+    assessment: CourseAssessment,
+    *,
+    formulation: Formulation,
+    intent: Intent = "proposal",
+    status: Status = "draft",
+    subject: str | None = None,
+) -> JsonObject:
+    """Return a course's forward schedule as a FHIR R4 ``MedicationRequest``, the way
+    ``medication_request`` exports a plan: one dosage per phase still to come, every finding as
+    a note and a contained ``DetectedIssue``, the lab checks and review in a note."""
+    if intent not in INTENTS:
+        message = f"intent must be one of {', '.join(INTENTS)}, not {intent!r}"
+        raise ExportError(message)
+    if status not in STATUSES:
+        message = f"status must be one of {', '.join(STATUSES)}, not {status!r}"
+        raise ExportError(message)
+    schedule = assessment.schedule
+    code, text = MEDICATION[formulation]
+    issues = [
+        _detected_issue(index, finding) for index, finding in enumerate(assessment.findings, 1)
+    ]
+    review = (
+        ""
+        if schedule.review_date is None
+        else f" Clinician review of loading on {schedule.review_date.isoformat()}."
+    )
+    notes = [
+        *(_finding_text(finding) for finding in assessment.findings),
+        (
+            f"Monitoring: serum B12 and homocysteine on {_dates(schedule.lab_check_dates)}.{review}"
+            f" {_citation(schedule.rule_ids, schedule.source_references)}"
+        ),
+        (
+            f"The forward schedule of a course in progress, through {schedule.horizon_date}."
+            f" Rule set {assessment.rule_set_version}. Decision support for clinicians, not"
+            " advice to patients."
+        ),
+    ]
+    suspended = any(
+        finding.code is Code.HOME_ADMINISTRATION_SUSPENDED_REVIEW for finding in assessment.findings
+    )
+    category = "outpatient" if suspended else "community"
+    resource: JsonObject = {
+        "resourceType": "MedicationRequest",
+        "identifier": [{"system": PLAN_IDENTIFIER_SYSTEM, "value": content_hash(schedule)}],
+        "status": status,
+        "intent": intent,
+        "category": [_concept([_coding(REQUEST_CATEGORY, category, category.capitalize())])],
+        "medicationCodeableConcept": _concept([_coding(RXNORM, code)], text),
+        "subject": (
+            {"reference": subject}
+            if subject is not None
+            else {"type": "Patient", "display": "Patient not identified: set before use"}
+        ),
+        "courseOfTherapyType": _concept(
+            [_coding(COURSE_OF_THERAPY, "continuous", "Continuous long term therapy")]
+        ),
+        "note": [{"text": note} for note in notes],
+        "dosageInstruction": _schedule_dosages(assessment),
+    }
+    if issues:
+        resource["contained"] = issues
+        resource["detectedIssue"] = [{"reference": f"#{issue['id']}"} for issue in issues]
+    return resource

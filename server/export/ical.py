@@ -1,17 +1,22 @@
-"""iCalendar (RFC 5545) export of a plan's dated injections and lab checks: translation only.
+"""iCalendar (RFC 5545) export of a plan's, or a course's forward schedule's, dated injections,
+lab checks and clinician reviews: translation only.
 
 Every event is an all-day ``VEVENT`` (``DTSTART;VALUE=DATE`` and the next day as ``DTEND``),
 free time (``TRANSP:TRANSPARENT``), with no patient identifier anywhere in the file:
 
 - standard loading: one event per injection (D-LOAD-DAYS, always six);
-- neurological loading: ONE recurring event from the start, ``RRULE:FREQ=DAILY;INTERVAL=2``
-  with neither ``UNTIL`` nor ``COUNT``, because it is open-ended (R-LOAD-NEURO, D-NEURO-OPEN),
-  plus one event for the clinician review date;
+- neurological loading: ONE recurring event, ``RRULE:FREQ=DAILY;INTERVAL=2``. It is open-ended
+  (R-LOAD-NEURO, D-NEURO-OPEN), and a calendar cannot show "until no further improvement", so
+  while the clinician review date has not passed the series ends at it (``UNTIL`` the review
+  date) and an all-day clinician-review event stands on that date (D-EXPORT-NEURO): what comes
+  after is the clinician's decision. A course exported after its review date runs the series from
+  its next dose to the horizon (D-COURSE-SCHEDULE);
 - maintenance: one event per dated maintenance injection. These are explicit dates, not an
   ``RRULE``: RFC 5545 skips a month that lacks the day (``FREQ=MONTHLY`` from 31 January has no
   February event), while D-MONTH clamps to the month's end. The last one says the therapy is
   lifelong and that a later horizon lists more;
-- lab checks (serum B12 and homocysteine): one event per date (D-LABS).
+- lab checks (serum B12 and homocysteine): one event per date (D-LABS);
+- in pregnancy, the clinician review one month after the start (D-PREGNANCY).
 
 Stable UIDs: each UID is a hash of a series key, the event kind and the event date, so a re-export
 of the same plan (or of the same plan with a later horizon) carries the same UIDs and a calendar
@@ -32,7 +37,15 @@ from typing import Final
 
 import icalendar
 
+from kernel.constants import (
+    HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L,
+    NEURO_LOADING_EVERY_DAYS,
+    STANDARD_LOADING_DOSES,
+)
 from kernel.model import (
+    Code,
+    CourseAssessment,
+    CourseSchedule,
     Formulation,
     InjectionSite,
     LoadingPattern,
@@ -50,8 +63,8 @@ KIND_NEURO_LOADING: Final = "neurological-loading"
 KIND_NEURO_REVIEW: Final = "neurological-loading-review"
 KIND_MAINTENANCE: Final = "maintenance-injection"
 KIND_LAB: Final = "lab-check"
+KIND_PREGNANCY_REVIEW: Final = "pregnancy-review"
 
-NEURO_LOADING_EVERY_DAYS: Final = 2
 
 _FORMULATION_NAMES: Final = {
     Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML: "Cyanocobalamin",
@@ -63,6 +76,7 @@ _SITE_NAMES: Final = {
     InjectionSite.GLUTEAL_UPPER_OUTER_QUADRANT: (
         "upper outer quadrant of the buttock only, needle directed anteriorly"
     ),
+    InjectionSite.VENTROGLUTEAL: "ventrogluteal (landmark technique, by a trained person)",
 }
 
 
@@ -155,22 +169,13 @@ def plan_calendar(
     ``stamp`` (timezone-aware) becomes every event's ``DTSTAMP``; ``series`` replaces the plan's
     own identity in the UIDs (see the module docstring).
     """
-    if stamp.tzinfo is None or stamp.utcoffset() is None:
-        message = "stamp must be timezone-aware (DTSTAMP is a UTC date-time)"
-        raise CalendarExportError(message)
-    stamp = stamp.astimezone(datetime.UTC)
+    stamp = _checked_stamp(stamp)
     key = series if series is not None else series_key(plan)
     name = _FORMULATION_NAMES[plan.guidance.formulation]
     facts = _injection_facts(plan)
     supervised = " (supervised)" if plan.setting is PlanSetting.SUPERVISED else ""
 
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", CALENDAR_NAME)
-
+    calendar = _new_calendar()
     loading = plan.loading
     if loading.pattern is LoadingPattern.STANDARD_THREE_TIMES_WEEKLY_TWO_WEEKS:
         total = len(loading.injection_dates)
@@ -200,29 +205,16 @@ def plan_calendar(
             summary=f"B12 injection{supervised}: alternate-day loading (open-ended)",
             description=(
                 f"{facts} Loading: every second day from {start.isoformat()}, open-ended:"
-                " continue until there is no further improvement. A clinician decides when"
-                f" maintenance starts; review on {review.isoformat()}. {_cite(loading.rule_ids)}"
+                " continue until there is no further improvement. This calendar lists the doses up"
+                f" to the clinician review on {review.isoformat()}, who decides what follows."
+                f" {_cite(loading.rule_ids)}"
             ),
             category="B12 injection",
             stamp=stamp,
         )
-        event.add("rrule", {"freq": "daily", "interval": NEURO_LOADING_EVERY_DAYS})
+        event.add("rrule", {"freq": "daily", "interval": NEURO_LOADING_EVERY_DAYS, "until": review})
         calendar.add_component(event)
-        calendar.add_component(
-            _event(
-                series=key,
-                kind=KIND_NEURO_REVIEW,
-                day=review,
-                summary="B12 loading: clinician review",
-                description=(
-                    "Clinician review of alternate-day loading for neurological involvement:"
-                    " injections continue every second day until there is no further"
-                    f" improvement. {_cite(loading.rule_ids)}"
-                ),
-                category="B12 review",
-                stamp=stamp,
-            )
-        )
+        calendar.add_component(_review_event(key, review, loading.rule_ids, stamp))
 
     maintenance = plan.maintenance
     due, overdue = maintenance.due_interval_months, maintenance.overdue_after_months
@@ -252,23 +244,188 @@ def plan_calendar(
 
     monitoring = plan.monitoring
     for day in monitoring.lab_check_dates:
+        calendar.add_component(_lab_event(key, name, day, monitoring.rule_ids, stamp))
+    pregnancy = monitoring.pregnancy_review_date
+    if pregnancy is not None:
+        item = next(i for i in monitoring.items if i.code is Code.PREGNANCY_REVIEW_DATE)
         calendar.add_component(
             _event(
                 series=key,
-                kind=KIND_LAB,
-                day=day,
-                summary=f"{name} therapy: blood test (serum B12 and homocysteine)",
-                description=(
-                    "Serum B12 and homocysteine: every 3 months until a clinician reports"
-                    " stabilisation, then yearly; target homocysteine below"
-                    f" {monitoring.homocysteine_target_below_umol_per_l} umol/L."
-                    f" {_cite(monitoring.rule_ids)}"
-                ),
-                category="B12 blood test",
+                kind=KIND_PREGNANCY_REVIEW,
+                day=pregnancy,
+                summary="B12 therapy: clinician review in pregnancy",
+                description=f"{item.text} {_cite(item.rule_ids)}",
+                category="B12 review",
                 stamp=stamp,
             )
         )
     return calendar
+
+
+def _new_calendar() -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", CALENDAR_NAME)
+    return calendar
+
+
+def _checked_stamp(stamp: datetime.datetime) -> datetime.datetime:
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        message = "stamp must be timezone-aware (DTSTAMP is a UTC date-time)"
+        raise CalendarExportError(message)
+    return stamp.astimezone(datetime.UTC)
+
+
+def _review_event(
+    series: str, day: datetime.date, rule_ids: Sequence[str], stamp: datetime.datetime
+) -> icalendar.Event:
+    return _event(
+        series=series,
+        kind=KIND_NEURO_REVIEW,
+        day=day,
+        summary="B12 loading: clinician review",
+        description=(
+            "Clinician review of alternate-day loading for neurological involvement: a"
+            " clinician decides whether loading goes on (every second day until there is no"
+            f" further improvement) or maintenance starts. {_cite(rule_ids)}"
+        ),
+        category="B12 review",
+        stamp=stamp,
+    )
+
+
+def _lab_event(
+    series: str, name: str, day: datetime.date, rule_ids: Sequence[str], stamp: datetime.datetime
+) -> icalendar.Event:
+    return _event(
+        series=series,
+        kind=KIND_LAB,
+        day=day,
+        summary=f"{name} therapy: blood test (serum B12 and homocysteine)",
+        description=(
+            "Serum B12 and homocysteine: every 3 months until a clinician reports"
+            " stabilisation, then yearly; target homocysteine below"
+            f" {HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L} umol/L. {_cite(rule_ids)}"
+        ),
+        category="B12 blood test",
+        stamp=stamp,
+    )
+
+
+def course_series_key(start: datetime.date, formulation: Formulation) -> str:
+    """Return a course's patient-free identity: its start date and formulation (the reference
+    date and horizon are not part of it, so a later export updates the same events)."""
+    return f"{start.isoformat()}|{formulation.name}|course"
+
+
+def course_calendar(
+    assessment: CourseAssessment,
+    *,
+    start: datetime.date,
+    formulation: Formulation,
+    stamp: datetime.datetime,
+    series: str | None = None,
+) -> icalendar.Calendar:
+    """Return a course's forward schedule (D-COURSE-SCHEDULE) as an ``icalendar.Calendar``: the
+    remaining loading doses, alternate-day loading up to a review not yet passed (D-EXPORT-NEURO)
+    or to the horizon, the maintenance dates, the lab checks and the review."""
+    stamp = _checked_stamp(stamp)
+    schedule: CourseSchedule = assessment.schedule
+    key = series if series is not None else course_series_key(start, formulation)
+    name = _FORMULATION_NAMES[formulation]
+    facts = (
+        f"{name} 1000 mcg (1 mL of 1000 mcg/mL), intramuscular. The schedule of a course in"
+        f" progress, as of its assessment."
+    )
+    citation = _cite(schedule.rule_ids)
+    calendar = _new_calendar()
+    loading = schedule.loading_dates
+    if schedule.loading_open_ended and loading:
+        until = loading[-1]
+        if schedule.review_date is not None:
+            until = max(day for day in loading if day <= schedule.review_date)
+        event = _event(
+            series=key,
+            kind=KIND_NEURO_LOADING,
+            day=loading[0],
+            summary="B12 injection: alternate-day loading (open-ended)",
+            description=(
+                f"{facts} Loading: every second day from {loading[0].isoformat()}, open-ended:"
+                " continue until there is no further improvement; listed up to"
+                f" {until.isoformat()}. {citation}"
+            ),
+            category="B12 injection",
+            stamp=stamp,
+        )
+        event.add("rrule", {"freq": "daily", "interval": NEURO_LOADING_EVERY_DAYS, "until": until})
+        calendar.add_component(event)
+        if schedule.review_date is not None:
+            calendar.add_component(
+                _review_event(key, schedule.review_date, schedule.rule_ids, stamp)
+            )
+    else:
+        total = len(loading)
+        first_number = STANDARD_LOADING_DOSES - total + 1
+        for number, day in enumerate(loading, first_number):
+            calendar.add_component(
+                _event(
+                    series=key,
+                    kind=KIND_LOADING,
+                    day=day,
+                    summary=f"B12 injection: loading dose {number} of {STANDARD_LOADING_DOSES}",
+                    description=(
+                        f"{facts} Loading dose {number} of {STANDARD_LOADING_DOSES}. {citation}"
+                    ),
+                    category="B12 injection",
+                    stamp=stamp,
+                )
+            )
+    due, overdue = assessment.due_interval_months, assessment.overdue_after_months
+    every = f"every {due}-{overdue} months" if overdue > due else f"every {due} month(s)"
+    for index, day in enumerate(schedule.maintenance_dates):
+        last = index == len(schedule.maintenance_dates) - 1
+        tail = (
+            " Maintenance is lifelong: this calendar ends at the horizon; assess the course"
+            " again later to list further doses."
+            if last
+            else ""
+        )
+        calendar.add_component(
+            _event(
+                series=key,
+                kind=KIND_MAINTENANCE,
+                day=day,
+                summary="B12 injection: maintenance dose",
+                description=(
+                    f"{facts} Maintenance {every}, for life; never stopped, even if levels"
+                    f" normalise.{tail} {citation}"
+                ),
+                category="B12 injection",
+                stamp=stamp,
+            )
+        )
+    for day in schedule.lab_check_dates:
+        calendar.add_component(_lab_event(key, name, day, schedule.rule_ids, stamp))
+    return calendar
+
+
+def course_icalendar(
+    assessment: CourseAssessment,
+    *,
+    start: datetime.date,
+    formulation: Formulation,
+    stamp: datetime.datetime,
+    series: str | None = None,
+) -> str:
+    """Return a course's forward schedule as RFC 5545 text (CRLF line endings, folded lines)."""
+    calendar = course_calendar(
+        assessment, start=start, formulation=formulation, stamp=stamp, series=series
+    )
+    data: bytes = calendar.to_ical()
+    return data.decode()
 
 
 def plan_icalendar(

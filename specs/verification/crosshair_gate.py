@@ -59,14 +59,54 @@ def _leads_with_assert(function: ast.FunctionDef) -> bool:
     return bool(body) and isinstance(body[0], ast.Assert)
 
 
+def _asserts(node: ast.AST) -> int:
+    return sum(isinstance(n, ast.Assert) for n in ast.walk(node))
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    return {
+        n.func.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+
+
+def _contract_asserts(kernel: Path, tree: ast.Module, function: ast.FunctionDef) -> int:
+    """Count the asserts a target checks: its own preconditions, the ``_ensure_*``
+    postconditions beside it in its module, and, for an operation that calls
+    ``ensure_<operation>``, every assert of ``kernel/contracts/<operation>.py`` and of the shared
+    ``kernel/contracts/common.py``."""
+    called = _called_names(function)
+    count = _asserts(function)
+    for node in tree.body:
+        if (
+            isinstance(node, ast.FunctionDef)
+            and node.name.startswith("_ensure_")
+            and node.name in called
+        ):
+            count += _asserts(node)
+    contracts = kernel / "contracts"
+    for name in called:
+        module = contracts / f"{name.removeprefix('ensure_')}.py"
+        if name.startswith("ensure_") and module.is_file():
+            count += _asserts(ast.parse(module.read_text(encoding="utf-8")))
+            count += _asserts(ast.parse((contracts / "common.py").read_text(encoding="utf-8")))
+    return count
+
+
 def discover(kernel: Path = KERNEL) -> list[Target]:
-    """Return every module-level kernel function that leads with an assert."""
+    """Return every module-level kernel function that leads with an assert (the postcondition
+    functions ``_ensure_*`` beside them are checked through them, not on their own)."""
     found: list[Target] = []
     for path in sorted(kernel.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and _leads_with_assert(node):
-                contracts = sum(isinstance(n, ast.Assert) for n in ast.walk(node))
+            if (
+                isinstance(node, ast.FunctionDef)
+                and _leads_with_assert(node)
+                and not node.name.startswith("_ensure_")
+            ):
+                contracts = _contract_asserts(kernel, tree, node)
                 found.append(
                     Target(f"kernel.{path.stem}.{node.name}", path, node.lineno, contracts)
                 )

@@ -17,11 +17,13 @@ import pytest
 from kernel import assess_course, check_regimen, plan_regimen
 from kernel.model import (
     CheckRequest,
+    Code,
     CourseAssessment,
     CourseRequest,
     InvalidInput,
     PlanRequest,
     Referral,
+    ReferReason,
     RegimenCheck,
     RegimenPlan,
 )
@@ -40,7 +42,9 @@ def _texts(result: object) -> list[str]:
         items = [*result.guidance.items, *result.monitoring.items]
         return warnings + [f"{item.code.name}: {item.text}" for item in items]
     if isinstance(result, Referral):
-        return [f"{w.code.name}: {w.text}" for w in result.warnings]
+        reasons = [f"{d.reason.name}: {d.text}" for d in result.reason_details]
+        warnings = [f"{w.code.name}: {w.text}" for w in result.warnings]
+        return [f"REFERRAL: {result.text}", *reasons, *warnings]
     if isinstance(result, RegimenCheck | CourseAssessment):
         return [f"{f.code.name}: {f.text}" for f in result.findings]
     message = f"unexpected result {type(result).__name__}"
@@ -73,3 +77,16 @@ def test_every_text_is_the_pinned_wording() -> None:
     )
     assert not changed, f"wording changed in {len(changed)} rows, e.g. {changed[:5]}"
     assert sum(len(texts) for texts in pinned.values()) > 1000, "the tables produce texts"
+
+
+@pytest.mark.covers("D-WORDING")
+def test_the_pinned_wording_covers_every_code_and_reason() -> None:
+    """Every code (warning, finding or item) and every referral reason has its wording pinned by
+    at least one decision-table row, so no text escapes review."""
+    pinned = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    named = {text.split(":", 1)[0] for texts in pinned.values() for text in texts}
+    expected = {code.name for code in Code} | {
+        reason.name for reason in ReferReason if reason is not ReferReason.NOT_COVERED
+    }
+    unpinned = sorted(expected - named - {Code.NOT_COVERED.name})
+    assert not unpinned, f"no decision-table row shows the wording of {unpinned}"

@@ -125,15 +125,17 @@ class PlanSetting(enum.Enum):
 
 
 class ReferReason(enum.Enum):
-    """Why no plan is given. Declaration order is the order D-OUTCOME fixes."""
+    """Why no plan is given. Declaration order is the order D-OUTCOME fixes (D-CONTRA puts
+    SPECIALIST_REGIMEN after CONTRAINDICATED); the numbers are the wire's, where rule set 2.0.0
+    added SPECIALIST_REGIMEN as 7."""
 
     OUT_OF_SCOPE_AGE = 1
     CONTRAINDICATED = 2
-    SPECIALIST_REGIMEN = 3
-    PLATELETS_BELOW_25_NO_NEURO = 4
-    NO_INDICATION = 5
-    DEFICIENCY_NOT_ESTABLISHED = 6
-    NOT_COVERED = 7
+    SPECIALIST_REGIMEN = 7
+    PLATELETS_BELOW_25_NO_NEURO = 3
+    NO_INDICATION = 4
+    DEFICIENCY_NOT_ESTABLISHED = 5
+    NOT_COVERED = 6
 
 
 class LoadingPattern(enum.Enum):

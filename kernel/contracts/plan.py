@@ -105,7 +105,7 @@ def inv_refer(request: PlanRequest, outcome: Referral) -> None:
     Leber's disease or tobacco amblyopia; cites D-OUTCOME."""
     profile = request.profile
     assert len(outcome.reasons) > 0, "INV-TOTAL-PLAN: a REFER has reasons"
-    assert list(outcome.reasons) == sorted(set(outcome.reasons), key=lambda r: r.value), (
+    assert list(outcome.reasons) == sorted(set(outcome.reasons), key=list(ReferReason).index), (
         "INV-REFER: reasons once each, in D-OUTCOME order"
     )
     assert [d.reason for d in outcome.reason_details] == list(outcome.reasons), (

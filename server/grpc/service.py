@@ -34,6 +34,7 @@ CHECK_METHOD: Final = "CheckRegimen"
 COURSE_METHOD: Final = "AssessCourse"
 RULES_METHOD: Final = "DescribeRuleSet"
 EXPORT_METHOD: Final = "ExportPlan"
+EXPORT_COURSE_METHOD: Final = "ExportCourseSchedule"
 FHIR_MEDIA_TYPE: Final = "application/fhir+json"
 CALENDAR_MEDIA_TYPE: Final = "text/calendar"
 FHIR_INTENTS: Final[dict[int, fhir.Intent]] = {
@@ -248,9 +249,34 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
             )
         return response
 
+    def ExportCourseSchedule(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.ExportCourseScheduleRequest, context: grpc.ServicerContext
+    ) -> pb.ExportCourseScheduleResponse:
+        """Export a course's forward schedule as FHIR or iCalendar (see the proto)."""
+        decoded = translate.decode_course_request(request.course)
+        violations = [
+            model.FieldViolation(f"course.{violation.field}", violation.reason)
+            for violation in translate.merge_violations(
+                decoded, self._kernel.validate_course_request(decoded.value)
+            )
+        ]
+        violations.extend(_export_option_violations(request))
+        if violations:
+            _abort_invalid(context, tuple(violations))
+        try:
+            outcome = self._kernel.assess_course(decoded.value)
+            response = _export_course_response(request, decoded.value, outcome)
+        except Exception as error:  # noqa: BLE001 (any fault becomes INTERNAL, without content)
+            _log.error("%s failed: %s", EXPORT_COURSE_METHOD, describe_fault(error))
+            context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+        return response
+
+
+ExportRequest = pb.ExportPlanRequest | pb.ExportCourseScheduleRequest
+
 
 def _enum_violation(
-    request: pb.ExportPlanRequest,
+    request: ExportRequest,
     name: Literal["format", "fhir_intent", "fhir_status"],
     defined: Collection[int],
     *,
@@ -263,14 +289,14 @@ def _enum_violation(
     if number == 0:
         return model.FieldViolation(name, "must not be UNSPECIFIED")
     if number not in defined:
-        wire = pb.ExportPlanRequest.DESCRIPTOR.fields_by_name[name].enum_type
+        wire = request.DESCRIPTOR.fields_by_name[name].enum_type
         assert wire is not None, "an enum field"
         return model.FieldViolation(name, f"value {number} is not defined in {wire.full_name}")
     return None
 
 
-def _export_option_violations(request: pb.ExportPlanRequest) -> list[model.FieldViolation]:
-    """Every offending option of an ExportPlan request, in request field order."""
+def _export_option_violations(request: ExportRequest) -> list[model.FieldViolation]:
+    """Every offending option of an export request, in request field order."""
     formats = {export_pb2.EXPORT_FORMAT_FHIR_R4_JSON, export_pb2.EXPORT_FORMAT_ICALENDAR}
     found = [
         _enum_violation(request, "format", formats, required=True),
@@ -330,5 +356,46 @@ def _export_response(
     response.media_type = CALENDAR_MEDIA_TYPE
     response.content = ical.plan_icalendar(
         outcome, stamp=stamp, series=request.calendar_series_key or None
+    )
+    return response
+
+
+def _export_course_response(
+    request: pb.ExportCourseScheduleRequest,
+    course: model.CourseRequest,
+    outcome: model.CourseOutcomeResult,
+) -> pb.ExportCourseScheduleResponse:
+    """Return the ExportCourseSchedule answer for a valid request."""
+    assert isinstance(outcome, model.CourseAssessment), "validated before assessing"
+    assert course.start_date is not None, "validated"
+    assert course.reference_date is not None, "validated"
+    formulation = course.profile.formulation
+    assert formulation is not None, "validated"
+    response = pb.ExportCourseScheduleResponse()
+    translate.encode(outcome, response.assessment)
+    if request.format == export_pb2.EXPORT_FORMAT_FHIR_R4_JSON:
+        response.media_type = FHIR_MEDIA_TYPE
+        response.content = fhir.to_json(
+            fhir.course_medication_request(
+                outcome,
+                formulation=formulation,
+                intent=FHIR_INTENTS.get(request.fhir_intent, "proposal"),
+                status=FHIR_STATUSES.get(request.fhir_status, "draft"),
+                subject=request.fhir_subject_reference or None,
+            )
+        )
+        return response
+    stamp = (
+        request.calendar_stamp.ToDatetime(tzinfo=datetime.UTC)
+        if request.HasField("calendar_stamp")
+        else datetime.datetime.combine(course.reference_date, datetime.time(), datetime.UTC)
+    )
+    response.media_type = CALENDAR_MEDIA_TYPE
+    response.content = ical.course_icalendar(
+        outcome,
+        start=course.start_date,
+        formulation=formulation,
+        stamp=stamp,
+        series=request.calendar_series_key or None,
     )
     return response

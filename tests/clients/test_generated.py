@@ -43,7 +43,7 @@ def test_the_committed_generated_code_is_current() -> None:
 
 def test_every_enum_is_prefixed_with_unspecified_zero() -> None:
     for descriptor in pb.DESCRIPTOR.enum_types_by_name.values():
-        prefix = translate._prefix(descriptor.name)  # noqa: SLF001 (the naming rule under test)
+        prefix = translate.wire_enum_prefix(descriptor.name)
         assert descriptor.values_by_number[0].name == prefix + "UNSPECIFIED"
         assert all(value.name.startswith(prefix) for value in descriptor.values)
 
@@ -59,7 +59,7 @@ def test_every_kernel_enum_is_on_the_wire_with_the_kernel_s_names_and_numbers() 
     assert {table.kernel.__name__ for table in translate.ENUMS.values()} == kernel_enums
     for name in kernel_enums:
         descriptor = pb.DESCRIPTOR.enum_types_by_name[name]
-        prefix = translate._prefix(name)  # noqa: SLF001 (the naming rule under test)
+        prefix = translate.wire_enum_prefix(name)
         kernel_enum = getattr(model, name)
         wire = {value.name.removeprefix(prefix): value.number for value in descriptor.values}
         kernel = {member.name: member.value for member in kernel_enum}

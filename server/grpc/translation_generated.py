@@ -27,6 +27,7 @@ from server.grpc.translation_tables import (
     bad_enum,
     cached_message,
     read_dates,
+    read_enums,
 )
 
 DATE: Final = datetime.date
@@ -75,7 +76,7 @@ WIRE_IntervalRule: Final = WIRE_TYPE_OF[model.IntervalRule]
 CACHE_RuleDescription: Final[dict[object, Message]] = {}
 WIRE_RuleDescription: Final = WIRE_TYPE_OF[model.RuleDescription]
 
-# Wire -> kernel: the request types and the values inside them.
+# Wire -> kernel: every value type (responses too, for clients and tests).
 
 
 def read_PlanRequest(m: pb.PlanRegimenRequest, p: str, sink: Sink) -> model.PlanRequest:
@@ -341,6 +342,428 @@ def read_LabResult(m: pb.LabResult, p: str, sink: Sink) -> model.LabResult:
     )
     return model.LabResult(
         date=f_date, b12_ng_per_l=f_b12_ng_per_l, homocysteine_umol_per_l=f_homocysteine_umol_per_l
+    )
+
+
+def read_RegimenPlan(m: pb.RegimenPlan, p: str, sink: Sink) -> model.RegimenPlan:
+    """Read a RegimenPlan into a RegimenPlan."""
+    f_setting: Any
+    n_setting = m.setting
+    f_setting = TABLE_PlanSetting.to_kernel.get(n_setting)
+    if f_setting is None:
+        bad_enum(TABLE_PlanSetting, n_setting, p + "setting", sink)
+    f_loading: Any = read_LoadingPhase(m.loading, p + "loading.", sink)
+    f_maintenance: Any = read_MaintenancePhase(m.maintenance, p + "maintenance.", sink)
+    f_guidance: Any = read_AdministrationGuidance(m.guidance, p + "guidance.", sink)
+    f_monitoring: Any = read_MonitoringSchedule(m.monitoring, p + "monitoring.", sink)
+    f_warnings: Any = tuple(
+        read_Finding(x, f"{p}warnings[{i}].", sink) for i, x in enumerate(m.warnings)
+    )
+    f_interval_rules: Any = tuple(
+        read_IntervalRule(x, f"{p}interval_rules[{i}].", sink)
+        for i, x in enumerate(m.interval_rules)
+    )
+    f_rule_set_version: Any = m.rule_set_version
+    return model.RegimenPlan(
+        setting=f_setting,
+        loading=f_loading,
+        maintenance=f_maintenance,
+        guidance=f_guidance,
+        monitoring=f_monitoring,
+        warnings=f_warnings,
+        interval_rules=f_interval_rules,
+        rule_set_version=f_rule_set_version,
+    )
+
+
+def read_Referral(m: pb.Referral, p: str, sink: Sink) -> model.Referral:
+    """Read a Referral into a Referral."""
+    f_reasons: Any = read_enums(TABLE_ReferReason, m.reasons, p + "reasons", sink)
+    f_urgent: Any = m.urgent
+    f_warnings: Any = tuple(
+        read_Finding(x, f"{p}warnings[{i}].", sink) for i, x in enumerate(m.warnings)
+    )
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_rule_set_version: Any = m.rule_set_version
+    f_reason_details: Any = tuple(
+        read_ReferralReason(x, f"{p}reason_details[{i}].", sink)
+        for i, x in enumerate(m.reason_details)
+    )
+    f_text: Any = m.text
+    return model.Referral(
+        reasons=f_reasons,
+        urgent=f_urgent,
+        warnings=f_warnings,
+        rule_ids=f_rule_ids,
+        rule_set_version=f_rule_set_version,
+        reason_details=f_reason_details,
+        text=f_text,
+    )
+
+
+def read_ReferralReason(m: pb.ReferralReason, p: str, sink: Sink) -> model.ReferralReason:
+    """Read a ReferralReason into a ReferralReason."""
+    f_reason: Any
+    n_reason = m.reason
+    f_reason = TABLE_ReferReason.to_kernel.get(n_reason)
+    if f_reason is None:
+        bad_enum(TABLE_ReferReason, n_reason, p + "reason", sink)
+    f_text: Any = m.text
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.ReferralReason(
+        reason=f_reason, text=f_text, rule_ids=f_rule_ids, source_references=f_source_references
+    )
+
+
+def read_LoadingPhase(m: pb.LoadingPhase, p: str, sink: Sink) -> model.LoadingPhase:
+    """Read a LoadingPhase into a LoadingPhase."""
+    f_pattern: Any
+    n_pattern = m.pattern
+    f_pattern = TABLE_LoadingPattern.to_kernel.get(n_pattern)
+    if f_pattern is None:
+        bad_enum(TABLE_LoadingPattern, n_pattern, p + "pattern", sink)
+    f_dose_mcg: Any = m.dose_mcg
+    f_volume_ml: Any = m.volume_ml
+    f_route: Any
+    n_route = m.route
+    f_route = TABLE_Route.to_kernel.get(n_route)
+    if f_route is None:
+        bad_enum(TABLE_Route, n_route, p + "route", sink)
+    f_injection_dates: Any = read_dates(m.injection_dates, p + "injection_dates", sink)
+    f_open_ended: Any = m.open_ended
+    f_review_date: Any = None
+    if m.HasField("review_date"):
+        d_review_date = m.review_date
+        try:
+            f_review_date = DATE(d_review_date.year, d_review_date.month, d_review_date.day)
+        except ValueError:
+            bad_date(p + "review_date", sink)
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.LoadingPhase(
+        pattern=f_pattern,
+        dose_mcg=f_dose_mcg,
+        volume_ml=f_volume_ml,
+        route=f_route,
+        injection_dates=f_injection_dates,
+        open_ended=f_open_ended,
+        review_date=f_review_date,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+    )
+
+
+def read_MaintenancePhase(m: pb.MaintenancePhase, p: str, sink: Sink) -> model.MaintenancePhase:
+    """Read a MaintenancePhase into a MaintenancePhase."""
+    f_dose_mcg: Any = m.dose_mcg
+    f_volume_ml: Any = m.volume_ml
+    f_route: Any
+    n_route = m.route
+    f_route = TABLE_Route.to_kernel.get(n_route)
+    if f_route is None:
+        bad_enum(TABLE_Route, n_route, p + "route", sink)
+    f_due_interval_months: Any = m.due_interval_months
+    f_overdue_after_months: Any = m.overdue_after_months
+    f_start: Any
+    n_start = m.start
+    f_start = TABLE_MaintenanceStart.to_kernel.get(n_start)
+    if f_start is None:
+        bad_enum(TABLE_MaintenanceStart, n_start, p + "start", sink)
+    f_first_due_date: Any = None
+    if m.HasField("first_due_date"):
+        d_first_due_date = m.first_due_date
+        try:
+            f_first_due_date = DATE(
+                d_first_due_date.year, d_first_due_date.month, d_first_due_date.day
+            )
+        except ValueError:
+            bad_date(p + "first_due_date", sink)
+    f_injection_dates: Any = read_dates(m.injection_dates, p + "injection_dates", sink)
+    f_lifelong: Any = m.lifelong
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.MaintenancePhase(
+        dose_mcg=f_dose_mcg,
+        volume_ml=f_volume_ml,
+        route=f_route,
+        due_interval_months=f_due_interval_months,
+        overdue_after_months=f_overdue_after_months,
+        start=f_start,
+        first_due_date=f_first_due_date,
+        injection_dates=f_injection_dates,
+        lifelong=f_lifelong,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+    )
+
+
+def read_AdministrationGuidance(
+    m: pb.AdministrationGuidance, p: str, sink: Sink
+) -> model.AdministrationGuidance:
+    """Read a AdministrationGuidance into a AdministrationGuidance."""
+    f_dose_mcg: Any = m.dose_mcg
+    f_volume_ml: Any = m.volume_ml
+    f_concentration_mcg_per_ml: Any = m.concentration_mcg_per_ml
+    f_formulation: Any
+    n_formulation = m.formulation
+    f_formulation = TABLE_Formulation.to_kernel.get(n_formulation)
+    if f_formulation is None:
+        bad_enum(TABLE_Formulation, n_formulation, p + "formulation", sink)
+    f_route: Any
+    n_route = m.route
+    f_route = TABLE_Route.to_kernel.get(n_route)
+    if f_route is None:
+        bad_enum(TABLE_Route, n_route, p + "route", sink)
+    f_sites: Any = read_enums(TABLE_InjectionSite, m.sites, p + "sites", sink)
+    f_needle_gauge_min: Any = m.needle_gauge_min if m.HasField("needle_gauge_min") else None
+    f_needle_gauge_max: Any = m.needle_gauge_max if m.HasField("needle_gauge_max") else None
+    f_pressure_minutes_min: Any = (
+        m.pressure_minutes_min if m.HasField("pressure_minutes_min") else None
+    )
+    f_pressure_minutes_max: Any = (
+        m.pressure_minutes_max if m.HasField("pressure_minutes_max") else None
+    )
+    f_items: Any = tuple(read_Item(x, f"{p}items[{i}].", sink) for i, x in enumerate(m.items))
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.AdministrationGuidance(
+        dose_mcg=f_dose_mcg,
+        volume_ml=f_volume_ml,
+        concentration_mcg_per_ml=f_concentration_mcg_per_ml,
+        formulation=f_formulation,
+        route=f_route,
+        sites=f_sites,
+        needle_gauge_min=f_needle_gauge_min,
+        needle_gauge_max=f_needle_gauge_max,
+        pressure_minutes_min=f_pressure_minutes_min,
+        pressure_minutes_max=f_pressure_minutes_max,
+        items=f_items,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+    )
+
+
+def read_MonitoringSchedule(
+    m: pb.MonitoringSchedule, p: str, sink: Sink
+) -> model.MonitoringSchedule:
+    """Read a MonitoringSchedule into a MonitoringSchedule."""
+    f_lab_check_dates: Any = read_dates(m.lab_check_dates, p + "lab_check_dates", sink)
+    f_homocysteine_target_below_umol_per_l: Any = m.homocysteine_target_below_umol_per_l
+    f_items: Any = tuple(read_Item(x, f"{p}items[{i}].", sink) for i, x in enumerate(m.items))
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    f_pregnancy_review_date: Any = None
+    if m.HasField("pregnancy_review_date"):
+        d_pregnancy_review_date = m.pregnancy_review_date
+        try:
+            f_pregnancy_review_date = DATE(
+                d_pregnancy_review_date.year,
+                d_pregnancy_review_date.month,
+                d_pregnancy_review_date.day,
+            )
+        except ValueError:
+            bad_date(p + "pregnancy_review_date", sink)
+    return model.MonitoringSchedule(
+        lab_check_dates=f_lab_check_dates,
+        homocysteine_target_below_umol_per_l=f_homocysteine_target_below_umol_per_l,
+        items=f_items,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+        pregnancy_review_date=f_pregnancy_review_date,
+    )
+
+
+def read_Finding(m: pb.Finding, p: str, sink: Sink) -> model.Finding:
+    """Read a Finding into a Finding."""
+    f_code: Any
+    n_code = m.code
+    f_code = TABLE_Code.to_kernel.get(n_code)
+    if f_code is None:
+        bad_enum(TABLE_Code, n_code, p + "code", sink)
+    f_severity: Any
+    n_severity = m.severity
+    f_severity = TABLE_Severity.to_kernel.get(n_severity)
+    if f_severity is None:
+        bad_enum(TABLE_Severity, n_severity, p + "severity", sink)
+    f_text: Any = m.text
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.Finding(
+        code=f_code,
+        severity=f_severity,
+        text=f_text,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+    )
+
+
+def read_Item(m: pb.Item, p: str, sink: Sink) -> model.Item:
+    """Read a Item into a Item."""
+    f_code: Any
+    n_code = m.code
+    f_code = TABLE_Code.to_kernel.get(n_code)
+    if f_code is None:
+        bad_enum(TABLE_Code, n_code, p + "code", sink)
+    f_text: Any = m.text
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.Item(
+        code=f_code, text=f_text, rule_ids=f_rule_ids, source_references=f_source_references
+    )
+
+
+def read_IntervalRule(m: pb.IntervalRule, p: str, sink: Sink) -> model.IntervalRule:
+    """Read a IntervalRule into a IntervalRule."""
+    f_rule_id: Any = m.rule_id
+    f_due_interval_months: Any = m.due_interval_months
+    f_overdue_after_months: Any = m.overdue_after_months
+    f_winner: Any = m.winner
+    f_rule_ids: Any = tuple(m.rule_ids)
+    return model.IntervalRule(
+        rule_id=f_rule_id,
+        due_interval_months=f_due_interval_months,
+        overdue_after_months=f_overdue_after_months,
+        winner=f_winner,
+        rule_ids=f_rule_ids,
+    )
+
+
+def read_RegimenCheck(m: pb.CheckRegimenResponse, p: str, sink: Sink) -> model.RegimenCheck:
+    """Read a CheckRegimenResponse into a RegimenCheck."""
+    f_findings: Any = tuple(
+        read_Finding(x, f"{p}findings[{i}].", sink) for i, x in enumerate(m.findings)
+    )
+    f_refer_reasons: Any = read_enums(TABLE_ReferReason, m.refer_reasons, p + "refer_reasons", sink)
+    f_rule_set_version: Any = m.rule_set_version
+    return model.RegimenCheck(
+        findings=f_findings, refer_reasons=f_refer_reasons, rule_set_version=f_rule_set_version
+    )
+
+
+def read_CourseAssessment(m: pb.AssessCourseResponse, p: str, sink: Sink) -> model.CourseAssessment:
+    """Read a AssessCourseResponse into a CourseAssessment."""
+    f_outcome: Any
+    n_outcome = m.outcome
+    f_outcome = TABLE_CourseOutcome.to_kernel.get(n_outcome)
+    if f_outcome is None:
+        bad_enum(TABLE_CourseOutcome, n_outcome, p + "outcome", sink)
+    f_phase: Any
+    n_phase = m.phase
+    f_phase = TABLE_CoursePhase.to_kernel.get(n_phase)
+    if f_phase is None:
+        bad_enum(TABLE_CoursePhase, n_phase, p + "phase", sink)
+    f_due_interval_months: Any = m.due_interval_months
+    f_overdue_after_months: Any = m.overdue_after_months
+    f_interval_rules: Any = tuple(
+        read_IntervalRule(x, f"{p}interval_rules[{i}].", sink)
+        for i, x in enumerate(m.interval_rules)
+    )
+    f_next_due_date: Any = None
+    if m.HasField("next_due_date"):
+        d_next_due_date = m.next_due_date
+        try:
+            f_next_due_date = DATE(d_next_due_date.year, d_next_due_date.month, d_next_due_date.day)
+        except ValueError:
+            bad_date(p + "next_due_date", sink)
+    f_days_overdue: Any = m.days_overdue
+    f_labs_due_date: Any = None
+    if m.HasField("labs_due_date"):
+        d_labs_due_date = m.labs_due_date
+        try:
+            f_labs_due_date = DATE(d_labs_due_date.year, d_labs_due_date.month, d_labs_due_date.day)
+        except ValueError:
+            bad_date(p + "labs_due_date", sink)
+    f_stabilised: Any = m.stabilised
+    f_clinician_review_required: Any = m.clinician_review_required
+    f_suggested_interval_months: Any = (
+        m.suggested_interval_months if m.HasField("suggested_interval_months") else None
+    )
+    f_findings: Any = tuple(
+        read_Finding(x, f"{p}findings[{i}].", sink) for i, x in enumerate(m.findings)
+    )
+    f_rule_set_version: Any = m.rule_set_version
+    f_schedule: Any = read_CourseSchedule(m.schedule, p + "schedule.", sink)
+    f_suggested_next_due_date: Any = None
+    if m.HasField("suggested_next_due_date"):
+        d_suggested_next_due_date = m.suggested_next_due_date
+        try:
+            f_suggested_next_due_date = DATE(
+                d_suggested_next_due_date.year,
+                d_suggested_next_due_date.month,
+                d_suggested_next_due_date.day,
+            )
+        except ValueError:
+            bad_date(p + "suggested_next_due_date", sink)
+    return model.CourseAssessment(
+        outcome=f_outcome,
+        phase=f_phase,
+        due_interval_months=f_due_interval_months,
+        overdue_after_months=f_overdue_after_months,
+        interval_rules=f_interval_rules,
+        next_due_date=f_next_due_date,
+        days_overdue=f_days_overdue,
+        labs_due_date=f_labs_due_date,
+        stabilised=f_stabilised,
+        clinician_review_required=f_clinician_review_required,
+        suggested_interval_months=f_suggested_interval_months,
+        findings=f_findings,
+        rule_set_version=f_rule_set_version,
+        schedule=f_schedule,
+        suggested_next_due_date=f_suggested_next_due_date,
+    )
+
+
+def read_CourseSchedule(m: pb.CourseSchedule, p: str, sink: Sink) -> model.CourseSchedule:
+    """Read a CourseSchedule into a CourseSchedule."""
+    f_loading_dates: Any = read_dates(m.loading_dates, p + "loading_dates", sink)
+    f_loading_open_ended: Any = m.loading_open_ended
+    f_review_date: Any = None
+    if m.HasField("review_date"):
+        d_review_date = m.review_date
+        try:
+            f_review_date = DATE(d_review_date.year, d_review_date.month, d_review_date.day)
+        except ValueError:
+            bad_date(p + "review_date", sink)
+    f_maintenance_dates: Any = read_dates(m.maintenance_dates, p + "maintenance_dates", sink)
+    f_lab_check_dates: Any = read_dates(m.lab_check_dates, p + "lab_check_dates", sink)
+    f_horizon_date: Any = None
+    if m.HasField("horizon_date"):
+        d_horizon_date = m.horizon_date
+        try:
+            f_horizon_date = DATE(d_horizon_date.year, d_horizon_date.month, d_horizon_date.day)
+        except ValueError:
+            bad_date(p + "horizon_date", sink)
+    f_rule_ids: Any = tuple(m.rule_ids)
+    f_source_references: Any = tuple(m.source_references)
+    return model.CourseSchedule(
+        loading_dates=f_loading_dates,
+        loading_open_ended=f_loading_open_ended,
+        review_date=f_review_date,
+        maintenance_dates=f_maintenance_dates,
+        lab_check_dates=f_lab_check_dates,
+        horizon_date=f_horizon_date,
+        rule_ids=f_rule_ids,
+        source_references=f_source_references,
+    )
+
+
+def read_RuleSet(m: pb.DescribeRuleSetResponse, p: str, sink: Sink) -> model.RuleSet:
+    """Read a DescribeRuleSetResponse into a RuleSet."""
+    f_version: Any = m.rule_set_version
+    f_rules: Any = tuple(
+        read_RuleDescription(x, f"{p}rules[{i}].", sink) for i, x in enumerate(m.rules)
+    )
+    return model.RuleSet(version=f_version, rules=f_rules)
+
+
+def read_RuleDescription(m: pb.RuleDescription, p: str, sink: Sink) -> model.RuleDescription:
+    """Read a RuleDescription into a RuleDescription."""
+    f_rule_id: Any = m.rule_id
+    f_text: Any = m.text
+    f_source_references: Any = tuple(m.source_references)
+    return model.RuleDescription(
+        rule_id=f_rule_id, text=f_text, source_references=f_source_references
     )
 
 
@@ -981,6 +1404,21 @@ READERS: Final[dict[type[Any], Any]] = {
     model.PatientProfile: read_PatientProfile,
     model.ProposedRegimen: read_ProposedRegimen,
     model.LabResult: read_LabResult,
+    model.RegimenPlan: read_RegimenPlan,
+    model.Referral: read_Referral,
+    model.ReferralReason: read_ReferralReason,
+    model.LoadingPhase: read_LoadingPhase,
+    model.MaintenancePhase: read_MaintenancePhase,
+    model.AdministrationGuidance: read_AdministrationGuidance,
+    model.MonitoringSchedule: read_MonitoringSchedule,
+    model.Finding: read_Finding,
+    model.Item: read_Item,
+    model.IntervalRule: read_IntervalRule,
+    model.RegimenCheck: read_RegimenCheck,
+    model.CourseAssessment: read_CourseAssessment,
+    model.CourseSchedule: read_CourseSchedule,
+    model.RuleSet: read_RuleSet,
+    model.RuleDescription: read_RuleDescription,
 }
 WRITERS: Final[dict[type[Any], MessageWriter]] = {
     model.PlanRequest: write_PlanRequest,

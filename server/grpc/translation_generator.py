@@ -26,7 +26,6 @@ from server.grpc.translation_tables import (
     DATE_NAME,
     ENUMS,
     PAIRS,
-    REQUEST_TYPES,
     EnumTable,
     descriptor_of,
     enum_table_of,
@@ -246,13 +245,11 @@ def source() -> str:
         name = kernel.__name__
         parts.append(f"CACHE_{name}: Final[dict[object, Message]] = {{}}")
         parts.append(f"WIRE_{name}: Final = WIRE_TYPE_OF[model.{name}]")
-    parts.append("\n# Wire -> kernel: the request types and the values inside them.\n")
-    parts.extend(
-        _reader_source(kernel, descriptor_of(message)) for kernel, message in REQUEST_TYPES
-    )
+    parts.append("\n# Wire -> kernel: every value type (responses too, for clients and tests).\n")
+    parts.extend(_reader_source(kernel, descriptor_of(message)) for kernel, message in PAIRS)
     parts.append("\n# Kernel -> wire: every value type.\n")
     parts.extend(_writer_source(kernel, descriptor_of(message)) for kernel, message in PAIRS)
-    readers = ", ".join(f"model.{k.__name__}: read_{k.__name__}" for k, _ in REQUEST_TYPES)
+    readers = ", ".join(f"model.{k.__name__}: read_{k.__name__}" for k, _ in PAIRS)
     writers = ", ".join(f"model.{k.__name__}: {_writer_name(k)}" for k, _ in PAIRS)
     parts.append(f"READERS: Final[dict[type[Any], Any]] = {{{readers}}}")
     parts.append(f"WRITERS: Final[dict[type[Any], MessageWriter]] = {{{writers}}}")

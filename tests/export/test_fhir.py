@@ -14,6 +14,10 @@ server/export/fhir.py, and every SNOMED CT identifier also passes its Verhoeff c
 - 46862004 |Buttock structure (body structure)|: immunization guides' site tables. The
   international edition has no "upper outer quadrant of buttock" concept (the New Zealand edition
   has lateralised ones, 299121000210105 / 299141000210104), so the quadrant is stated in text.
+- 78333006 |Structure of gluteus medius muscle (body structure)|: the code revision 2 of the
+  decisions names for the ventrogluteal site (D-SITE); the New Zealand MedicationRequest examples
+  use it as the ventrogluteal injection site, and DICOM's segmentation codes name it "Gluteus
+  medius muscle".
 - RxNorm 309594 / 317106: the two codes of D-FORMULATIONS (clinical-decisions.md); RxNorm is not
   in the reference material available to this project, so no display string is asserted.
 - UCUM ``ug`` and ``mL``; FHIR units-of-time ``wk``, ``d``, ``mo``.
@@ -32,6 +36,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from kernel import plan_regimen
+from kernel.contracts.predicates import wording_clean
 from kernel.model import (
     BariatricProcedure,
     DeficiencyStatus,
@@ -60,6 +65,7 @@ SNOMED_SITES: Final = {
     "35259002": "Structure of deltoid muscle",
     "1403006": "Structure of vastus lateralis muscle",
     "46862004": "Buttock structure",
+    "78333006": "Structure of gluteus medius muscle",
 }
 RXNORM_CODES: Final = {"309594": "cyanocobalamin", "317106": "hydroxocobalamin"}
 UCUM_UNITS: Final = {"ug", "mL"}
@@ -360,7 +366,10 @@ def test_extended_cyanocobalamin_carries_period_max_and_the_warning() -> None:
     assert (maintenance["period"], maintenance.get("periodMax")) == (2, 3)
     issues = detected_issues(resource)
     assert issues["MONTHLY_MORE_EFFECTIVE"]["severity"] == "moderate"
-    assert any(note.startswith("WARNING MONTHLY_MORE_EFFECTIVE") for note in notes(resource))
+    assert any(
+        note.startswith("Warning: Maintenance every 2-3 months as requested")
+        for note in notes(resource)
+    )
 
 
 @pytest.mark.covers("R-POP-BARIATRIC", "D-PROPHYLAXIS", "INV-LIFELONG")
@@ -420,10 +429,10 @@ def test_renal_warning_is_a_note_and_a_detected_issue_citing_the_rule() -> None:
         for concept in cast("list[Json]", evidence["code"])
     }
     assert {"R-RENAL", "D-RENAL"} <= cited
-    renal_notes = [n for n in notes(resource) if "RENAL_PREFER_HYDROXOCOBALAMIN" in n]
+    renal_notes = [n for n in notes(resource) if "consider hydroxocobalamin" in n]
     assert len(renal_notes) == 1
     assert "R-RENAL" in renal_notes[0]
-    assert renal_notes[0].startswith("WARNING")
+    assert renal_notes[0].startswith("Warning: Renal impairment with cyanocobalamin")
 
 
 @pytest.mark.covers("R-PLT-SEVERE", "D-PLT", "D-OUTCOME")
@@ -447,7 +456,7 @@ def test_supervised_plan_is_outpatient_with_needle_and_supervision_instructions(
 
 @pytest.mark.covers("R-SITE-BUTTOCK", "D-SITE")
 def test_upper_outer_gluteal_site_is_coded_with_its_alternatives() -> None:
-    resource = fhir.medication_request(make_plan(site_request=SiteRequest.VENTROGLUTEAL))
+    resource = fhir.medication_request(make_plan(site_request=SiteRequest.GLUTEAL_UPPER_OUTER))
     validated(resource)
     assert audit_terminology(resource) == []
     site = cast("Json", dosages(resource)[0]["site"])
@@ -459,6 +468,22 @@ def test_upper_outer_gluteal_site_is_coded_with_its_alternatives() -> None:
         for ext in cast("list[Json]", site["extension"])
     ]
     assert alternatives == ["35259002", "1403006"]
+
+
+@pytest.mark.covers("D-SITE")
+def test_ventrogluteal_site_is_its_own_code_before_the_defaults() -> None:
+    resource = fhir.medication_request(make_plan(site_request=SiteRequest.VENTROGLUTEAL))
+    validated(resource)
+    assert audit_terminology(resource) == []
+    site = cast("Json", dosages(resource)[0]["site"])
+    assert cast("list[Json]", site["coding"])[0]["code"] == "78333006"
+    assert "trained person" in str(site["text"])
+    alternatives = [
+        cast("list[Json]", cast("Json", ext["valueCodeableConcept"])["coding"])[0]["code"]
+        for ext in cast("list[Json]", site["extension"])
+    ]
+    assert alternatives == ["35259002", "1403006"]
+    assert "SITE_VENTROGLUTEAL_TRAINED" in detected_issues(resource)
 
 
 def test_requested_single_site_has_no_alternatives() -> None:
@@ -549,7 +574,7 @@ def test_validation_error_becomes_an_operation_outcome_naming_the_field() -> Non
 # Every plan of the decision tables.
 # ---------------------------------------------------------------------------------------------
 
-decision_tables = pytest.importorskip("specs.verification.decision_tables")
+from specs.verification import decision_tables  # noqa: E402 - the tables, after the unit tests
 
 
 def table_plans() -> list[tuple[str, RegimenPlan]]:
@@ -606,7 +631,42 @@ def test_every_table_plan_exports_to_valid_fhir(row_id: str, plan: RegimenPlan) 
     assert set(detected_issues(resource)) == codes
     for finding in plan.warnings:
         assert any(
-            note.startswith(f"{finding.severity.name} {finding.code.name}:")
+            note.startswith(f"{fhir.SEVERITY_LABEL[finding.severity]}: {finding.text}")
             and all(rule in note for rule in finding.rule_ids)
             for note in notes(resource)
         ), finding.code
+
+
+def _read_texts(value: object) -> list[str]:
+    """Every text a person reads in a resource: the values of ``text`` and ``detail``."""
+    if isinstance(value, dict):
+        found = [str(v) for k, v in value.items() if k in {"text", "detail"} and isinstance(v, str)]
+        return found + [text for v in value.values() for text in _read_texts(v)]
+    if isinstance(value, list):
+        return [text for item in value for text in _read_texts(item)]
+    return []
+
+
+def table_outcomes() -> list[tuple[str, RegimenPlan | Referral]]:
+    found: list[tuple[str, RegimenPlan | Referral]] = []
+    for row in decision_tables.all_rows():
+        if row.kind == "plan":
+            outcome = plan_regimen(row.request)
+            if isinstance(outcome, RegimenPlan | Referral):
+                found.append((row.id, outcome))
+    return found
+
+
+@pytest.mark.covers("D-WORDING", "INV-WORDING")
+def test_no_exported_text_names_a_machine_code_or_a_file_path() -> None:
+    """D-WORDING reaches the documents too: codes travel in ``coding``, never in ``text``."""
+    outcomes = table_outcomes()
+    assert any(isinstance(outcome, Referral) for _, outcome in outcomes)
+    problems = [
+        (row_id, text)
+        for row_id, outcome in outcomes
+        for text in _read_texts(fhir.export_plan_outcome(outcome))
+        if not wording_clean(text)
+    ]
+    assert not problems, problems[:3]
+    assert not wording_clean("Refer (PLATELETS_BELOW_25_NO_NEURO)"), "the check can fail"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -101,7 +102,10 @@ def test_calendar_export_reads_back(client: DosingClient) -> None:
     neuro = client.export_plan(
         pb.ExportPlanRequest(plan=plan_request(neuro=True), format=ICALENDAR)
     )
-    assert "RRULE:FREQ=DAILY;INTERVAL=2\r\n" in neuro.content
+    # D-EXPORT-NEURO: the alternate-day series ends at the review (start + 14 days).
+    assert re.search(
+        r"RRULE:FREQ=DAILY;(UNTIL=20250120;INTERVAL=2|INTERVAL=2;UNTIL=20250120)\r\n", neuro.content
+    )
     # Without a stamp, the start date at midnight UTC: the same request, the same bytes.
     again = client.export_plan(
         pb.ExportPlanRequest(plan=plan_request(neuro=True), format=ICALENDAR)
@@ -187,3 +191,71 @@ def test_cli_exports_fhir_and_ical(target: str, capsys: pytest.CaptureFixture[st
     starts = {e.start for e in calendar.walk("VEVENT") if isinstance(e, icalendar.Event)}
     assert datetime.date(2025, 1, 17) in starts
     assert cli.main(["--address", target, "export", "--format", "ical", "--age", "45"]) == 3
+
+
+def plateaued_course(*, horizon: date_pb2.Date | None = None) -> pb.AssessCourseRequest:
+    """A neurological course reported PLATEAUED after alternate-day loading."""
+    request = pb.AssessCourseRequest(
+        profile=pb.PatientProfile(
+            formulation=pb.FORMULATION_CYANOCOBALAMIN_1000_MCG_PER_ML,
+            age_years=60,
+            deficiency_status=pb.DEFICIENCY_STATUS_CONFIRMED,
+            neurological_involvement=pb.NEUROLOGICAL_INVOLVEMENT_PRESENT,
+            platelets_10e9_per_l=210,
+        ),
+        start_date=date_pb2.Date(year=2026, month=1, day=5),
+        reference_date=date_pb2.Date(year=2026, month=2, day=20),
+        injection_dates=[date_pb2.Date(year=2026, month=1, day=day) for day in range(5, 32, 2)]
+        + [date_pb2.Date(year=2026, month=2, day=day) for day in (2, 4, 6, 8, 10, 12, 14, 16)],
+        neurological_status=pb.COURSE_NEUROLOGICAL_STATUS_PLATEAUED,
+    )
+    if horizon is not None:
+        request.horizon_date.CopyFrom(horizon)
+    return request
+
+
+@pytest.mark.covers("D-COURSE-SCHEDULE", "D-EXPORT-NEURO", "INV-SCHEDULE")
+def test_a_plateaued_neurological_course_exports_dated_monthly_maintenance(
+    client: DosingClient,
+) -> None:
+    """Issue: a neurological patient past the plateau gets a dated maintenance calendar."""
+    horizon = date_pb2.Date(year=2027, month=2, day=20)
+    course = plateaued_course(horizon=horizon)
+    assessment = client.assess_course(course)
+    # Written by hand: the last dose on 16 February; monthly from 16 March, to the horizon.
+    expected = [datetime.date(2026, month, 16) for month in range(3, 13)] + [
+        datetime.date(2027, 1, 16),
+        datetime.date(2027, 2, 16),
+    ]
+    schedule = assessment.schedule
+    assert [datetime.date(d.year, d.month, d.day) for d in schedule.maintenance_dates] == expected
+    calendar = client.export_course_schedule(
+        pb.ExportCourseScheduleRequest(course=course, format=ICALENDAR)
+    )
+    assert calendar.media_type == "text/calendar"
+    assert calendar.assessment == assessment
+    events = [
+        e
+        for e in icalendar.Calendar.from_ical(calendar.content).walk("VEVENT")
+        if isinstance(e, icalendar.Event)
+    ]
+    maintenance = sorted(e.start for e in events if "maintenance dose" in str(e.summary))
+    assert maintenance == expected
+    assert "DTSTAMP:20260220T000000Z" in calendar.content
+    document = client.export_course_schedule(
+        pb.ExportCourseScheduleRequest(course=course, format=FHIR)
+    )
+    resource = json.loads(document.content)
+    MedicationRequest.model_validate(resource)
+    (dosage,) = resource["dosageInstruction"]
+    assert dosage["timing"]["event"] == [day.isoformat() for day in expected]
+    assert dosage["timing"]["repeat"]["periodUnit"] == "mo"
+    assert "end" not in dosage["timing"]["repeat"]["boundsPeriod"]
+
+
+def test_export_course_schedule_names_course_fields_and_options(client: DosingClient) -> None:
+    course = plateaued_course(horizon=date_pb2.Date(year=2026, month=1, day=1))
+    with pytest.raises(InvalidRequestError) as caught:
+        client.export_course_schedule(pb.ExportCourseScheduleRequest(course=course))
+    fields = {violation.field for violation in caught.value.violations}
+    assert fields == {"course.horizon_date", "format"}

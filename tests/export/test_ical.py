@@ -62,6 +62,8 @@ def make_plan(
 def kind_of(event: icalendar.Event) -> str:
     """The event kind, read back from the calendar text (its summary)."""
     summary = str(event.summary)
+    if "pregnancy" in summary:
+        return "pregnancy"
     if "review" in summary:
         return "review"
     if "blood test" in summary:
@@ -89,21 +91,21 @@ def expanded(text: str, until: datetime.date) -> Dates:
 
 
 def read_back(plan: RegimenPlan, text: str) -> Dates:
-    """The dates a parser reads back, up to the last date the plan lists. Open-ended loading
-    goes on after its last listed date, every second day: checked, then cut there."""
-    found = expanded(text, last_listed(plan))
-    if plan.loading.open_ended:
-        last = plan.loading.injection_dates[-1]
-        after = [day for day in found["loading"] if day > last]
-        steps = zip([last, *after], after, strict=False)
-        assert all((later - earlier).days == 2 for earlier, later in steps)
-        found["loading"] = [day for day in found["loading"] if day <= last]
-    return found
+    """The dates a parser reads back, up to a year after the last date the plan lists (nothing
+    repeats beyond them: open-ended loading ends its series at the review, D-EXPORT-NEURO)."""
+    return expanded(text, last_listed(plan) + datetime.timedelta(days=366))
 
 
 def expected_dates(plan: RegimenPlan) -> Dates:
+    """The plan's own dates, by kind; open-ended loading up to its review date (D-EXPORT-NEURO)."""
+    loading = list(plan.loading.injection_dates)
+    review = plan.loading.review_date
+    if plan.loading.open_ended and review is not None:
+        loading = [day for day in loading if day <= review]
+    pregnancy = plan.monitoring.pregnancy_review_date
     expected: Dates = {
-        "loading": list(plan.loading.injection_dates),
+        "pregnancy": [pregnancy] if pregnancy else [],
+        "loading": loading,
         "maintenance": list(plan.maintenance.injection_dates),
         "lab": list(plan.monitoring.lab_check_dates),
         "review": [plan.loading.review_date] if plan.loading.review_date else [],
@@ -160,7 +162,8 @@ def test_month_end_dates_are_explicit_events_not_a_monthly_rule() -> None:
 
 
 @pytest.mark.covers("R-LOAD-NEURO", "D-NEURO-OPEN", "INV-LOAD-NEURO")
-def test_neurological_loading_is_one_open_ended_recurring_event() -> None:
+@pytest.mark.covers("D-EXPORT-NEURO", "D-NEURO-OPEN")
+def test_neurological_loading_is_one_recurring_event_up_to_the_review() -> None:
     plan = make_plan(
         neurological_involvement=NeurologicalInvolvement.PRESENT,
         horizon=datetime.date(2025, 2, 28),
@@ -170,16 +173,31 @@ def test_neurological_loading_is_one_open_ended_recurring_event() -> None:
     (rule,) = recurring.rrules
     assert rule["FREQ"] == ["DAILY"]
     assert rule["INTERVAL"] == [2]
-    assert "UNTIL" not in rule
+    assert [as_date(day) for day in rule["UNTIL"]] == [datetime.date(2025, 1, 20)]
     assert "COUNT" not in rule
     assert "open-ended" in str(recurring.summary)
     found = read_back(plan, text)
     assert found == expected_dates(plan)
     assert found["review"] == [datetime.date(2025, 1, 20)]
+    # Written by hand: every second day from Monday 6 January through the review on 20 January.
+    assert found["loading"] == [datetime.date(2025, 1, day) for day in range(6, 21, 2)]
     assert "maintenance" not in found  # maintenance is dated only after a reported plateau
-    # Open-ended: occurrences go on past the horizon.
-    later = expanded(text, datetime.date(2026, 1, 5))["loading"]
-    assert later[-1] == datetime.date(2026, 1, 5)  # 364 days after the start: an even offset
+    # The plan lists doses up to its horizon, the calendar none after the review.
+    assert plan.loading.injection_dates[-1] == datetime.date(2025, 2, 27)
+    assert expanded(text, datetime.date(2026, 1, 5))["loading"][-1] == datetime.date(2025, 1, 20)
+
+
+@pytest.mark.covers("D-PREGNANCY", "D-HORIZON")
+def test_the_pregnancy_review_is_an_all_day_event_whatever_the_horizon() -> None:
+    plan = make_plan(pregnant=True)
+    text = ical.plan_icalendar(plan, stamp=STAMP)
+    found = read_back(plan, text)
+    assert found == expected_dates(plan)
+    # Written by hand: one month after Monday 6 January 2025.
+    assert found["pregnancy"] == [datetime.date(2025, 2, 6)]
+    (event,) = [e for e in events(text) if kind_of(e) == "pregnancy"]
+    assert as_date(event.end) == datetime.date(2025, 2, 7)
+    assert "active B12" in str(event.description)
 
 
 @pytest.mark.covers("D-PROPHYLAXIS")
@@ -252,7 +270,7 @@ def test_supervised_plan_says_so() -> None:
 # Every plan of the decision tables.
 # ---------------------------------------------------------------------------------------------
 
-decision_tables = pytest.importorskip("specs.verification.decision_tables")
+from specs.verification import decision_tables  # noqa: E402 - the tables, after the unit tests
 
 
 def table_plans() -> list[tuple[str, RegimenPlan]]:

@@ -154,6 +154,15 @@ class DosingClient:
         except grpc.RpcError as error:
             raise as_dosing_error(error) from None
 
+    def export_course_schedule(
+        self, request: pb.ExportCourseScheduleRequest
+    ) -> pb.ExportCourseScheduleResponse:
+        """Export a course's forward schedule as a FHIR R4 resource (JSON) or an iCalendar file."""
+        try:
+            return self._stub.ExportCourseSchedule(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise as_dosing_error(error) from None
+
     def close(self) -> None:
         """Close the channel."""
         self._channel.close()

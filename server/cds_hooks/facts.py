@@ -54,6 +54,7 @@ amblyopia, ileal resection and Crohn's ileal involvement (and their lengths). Ev
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ from kernel.model import (
     Route,
     SiteRequest,
 )
+from server.cds_hooks.jsonbody import BadRequestError
 from server.export.fhir import CANONICAL_BASE
 
 JsonObject = dict[str, object]
@@ -317,7 +319,11 @@ def _dose(dosages: Sequence[JsonObject], reading: Reading) -> float | None:
             ):
                 reading.skip(f"dose {quantity.get('value')} {quantity.get('unit', '')}".strip())
                 continue
-            doses.add(value * DOSE_UNITS_MCG[unit])
+            dose_mcg = value * DOSE_UNITS_MCG[unit]
+            if not math.isfinite(dose_mcg):
+                message = "a doseQuantity is too large to be a dose"
+                raise BadRequestError(message)
+            doses.add(dose_mcg)
     if len(doses) > 1:
         reading.skip(f"several different doses per injection: {sorted(doses)} mcg")
         return None
@@ -328,22 +334,49 @@ def _repeat(dosage: JsonObject) -> JsonObject:
     return as_object((as_object(dosage.get("timing")) or {}).get("repeat")) or {}
 
 
-def _events(dosage: JsonObject) -> list[datetime.date]:
+@dataclass(frozen=True)
+class DosageBounds:
+    """How many dates one dosage may expand to, and where the dosage is in the request."""
+
+    max_dates: int
+    where: str  # the dosage's path in the request, for the reason of a refusal
+
+
+def _refuse(bounds: DosageBounds, part: str, why: str) -> BadRequestError:
+    return BadRequestError(f"{bounds.where}.{part} {why}")
+
+
+def _events(dosage: JsonObject, bounds: DosageBounds) -> list[datetime.date]:
     timing = as_object(dosage.get("timing")) or {}
     events = timing.get("event")
+    if isinstance(events, list) and len(events) > bounds.max_dates:
+        why = f"lists more than the {bounds.max_dates} dates a dosage may hold"
+        raise _refuse(bounds, "timing.event", why)
     days = [parse_date(value) for value in events] if isinstance(events, list) else []
     return [day for day in days if day is not None]
 
 
+def _count(repeat: JsonObject, bounds: DosageBounds) -> int | None:
+    """Return ``Timing.repeat.count``: a whole number from 1 to the dates a dosage may hold."""
+    if "count" not in repeat:
+        return None
+    count = number(repeat.get("count"))
+    if count is None or not count.is_integer() or not 1 <= count <= bounds.max_dates:
+        raise _refuse(
+            bounds, "timing.repeat.count", f"must be a whole number from 1 to {bounds.max_dates}"
+        )
+    return int(count)
+
+
 def _loading(
-    dosage: JsonObject, repeat: JsonObject, reading: Reading
+    dosage: JsonObject, repeat: JsonObject, reading: Reading, bounds: DosageBounds
 ) -> tuple[list[datetime.date], bool | None]:
     """Return the loading dates and open-ended flag of one day- or week-based dosage."""
-    bounds = as_object(repeat.get("boundsPeriod")) or {}
-    start, end = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
-    count = number(repeat.get("count"))
+    period_bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, end = parse_date(period_bounds.get("start")), parse_date(period_bounds.get("end"))
+    count = _count(repeat, bounds)
     open_ended = end is None and count is None and "boundsDuration" not in repeat
-    events = _events(dosage)
+    events = _events(dosage, bounds)
     if events:
         return events, open_ended
     frequency, period = number(repeat.get("frequency")) or 1.0, number(repeat.get("period"))
@@ -353,12 +386,36 @@ def _loading(
         return [], open_ended
     step = int(period) * DAYS_PER[unit]
     if count is not None:
-        total = int(count)
+        total = count
     elif end is not None:
+        if end < start:
+            raise _refuse(bounds, "timing.repeat.boundsPeriod", "ends before it starts")
         total = (end - start).days // step + 1
     else:  # open-ended: the first two weeks show the pattern
         total = 14 // step + 1
+    if total > bounds.max_dates:
+        raise _refuse(
+            bounds,
+            "timing.repeat",
+            f"expands to {total} dates, more than the {bounds.max_dates} a dosage may hold",
+        )
+    last = _days_after(start, step * (total - 1))
+    if last is None:
+        raise _refuse(bounds, "timing.repeat", "runs past the end of the calendar (year 9999)")
     return [start + datetime.timedelta(days=step * k) for k in range(total)], open_ended
+
+
+def _days_after(day: datetime.date, days: float) -> datetime.date | None:
+    """Return ``day`` + ``days`` (whole days), or None past the calendar's end."""
+    if days > (datetime.date.max - day).days:
+        return None
+    return day + datetime.timedelta(days=int(days))
+
+
+def _months_after(day: datetime.date, months: int) -> datetime.date | None:
+    """Return ``day`` + ``months`` calendar months (D-MONTH), or None past the calendar's end."""
+    months_left = (datetime.date.max.year - day.year) * 12 + (12 - day.month)
+    return None if months > months_left else add_months(day, months)
 
 
 def _every(repeat: JsonObject) -> tuple[float | None, float | None]:
@@ -371,29 +428,38 @@ def _every(repeat: JsonObject) -> tuple[float | None, float | None]:
     if period is None or frequency <= 0:
         return None, None
     if unit in DAYS_PER:
-        return period * DAYS_PER[unit] / frequency, None
+        days = period * DAYS_PER[unit] / frequency
+        return (days, None) if math.isfinite(days) else _too_long()
     if unit in MONTHS_PER:
-        return None, period * MONTHS_PER[unit] / frequency
+        months = period * MONTHS_PER[unit] / frequency
+        return (None, months) if math.isfinite(months) else _too_long()
     return None, None
 
 
+def _too_long() -> tuple[float | None, float | None]:
+    message = "a Timing.repeat period is too long to be a time between doses"
+    raise BadRequestError(message)
+
+
 def _maintenance(
-    repeat: JsonObject, reading: Reading
+    repeat: JsonObject, reading: Reading, bounds: DosageBounds
 ) -> tuple[float | None, datetime.date | None, datetime.date | None]:
     """Return the interval in months, start and stop date of a maintenance dosage."""
     days, months = _every(repeat)
     interval = months if months is not None else (None if days is None else days / DAYS_PER_MONTH)
-    bounds = as_object(repeat.get("boundsPeriod")) or {}
-    start, stop = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
-    count = number(repeat.get("count"))
+    period_bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, stop = parse_date(period_bounds.get("start")), parse_date(period_bounds.get("end"))
+    count = _count(repeat, bounds)
     if stop is None and count is not None:
-        doses_after_first = max(int(count) - 1, 0)
+        doses_after_first = count - 1
         if start is not None and months is not None and months.is_integer():
-            stop = add_months(start, int(months) * doses_after_first)
+            stop = _months_after(start, int(months) * doses_after_first)
         elif start is not None and days is not None:
-            stop = start + datetime.timedelta(days=days * doses_after_first)
+            stop = _days_after(start, days * doses_after_first)
         else:
             reading.skip("maintenance dose count without a start date")
+        if start is not None and stop is None and (months is None or months.is_integer()):
+            raise _refuse(bounds, "timing.repeat", "runs past the end of the calendar (year 9999)")
     if "boundsDuration" in repeat and stop is None:
         reading.skip("maintenance bounded by a duration (give boundsPeriod.end)")
     return interval, start, stop
@@ -430,31 +496,59 @@ def _route(dosages: Sequence[JsonObject]) -> Route | None:
     return None
 
 
+@dataclass(frozen=True)
+class OrderBounds:
+    """How much of one B12 order is read: dosages per order, dates per dosage."""
+
+    max_dosages: int
+    max_dates_per_dosage: int
+
+
 def read_order(
-    order: JsonObject, bundle: Sequence[JsonObject], today: datetime.date
+    order: JsonObject,
+    bundle: Sequence[JsonObject],
+    today: datetime.date,
+    bounds: OrderBounds,
+    where: str,
 ) -> B12Order | None:
-    """Return the B12 order read from a draft MedicationRequest, or None if it is not B12."""
+    """Return the B12 order read from a draft MedicationRequest, or None if it is not B12.
+
+    ``where`` is the order's path in the request; an order over ``bounds`` is refused
+    (``BadRequestError``) with its reason.
+    """
     formulation = order_formulation(_medication_concept(order, bundle))
     if formulation is None:
         return None
     reading = Reading()
     dosages = objects(order.get("dosageInstruction"))
+    if len(dosages) > bounds.max_dosages:
+        message = (
+            f"{where}.dosageInstruction holds more than the {bounds.max_dosages} dosages"
+            " a B12 order may hold"
+        )
+        raise BadRequestError(message)
+    positions = {id(dosage): index for index, dosage in enumerate(dosages)}
     loading_dates: list[datetime.date] = []
     open_flags: list[bool] = []
     interval: float | None = None
     starts: list[datetime.date] = []
     stop: datetime.date | None = None
     lasting: list[JsonObject] = []
+    lasting_bounds: list[DosageBounds] = []
     for dosage in _in_sequence(dosages):
+        dosage_bounds = DosageBounds(
+            bounds.max_dates_per_dosage, f"{where}.dosageInstruction[{positions[id(dosage)]}]"
+        )
         repeat = _repeat(dosage)
         unit = text(repeat.get("periodUnit"))
         if unit in DAYS_PER and _is_loading(repeat):
-            days, open_ended = _loading(dosage, repeat, reading)
+            days, open_ended = _loading(dosage, repeat, reading, dosage_bounds)
             loading_dates.extend(days)
             starts.extend(days[:1])
             open_flags.extend([] if open_ended is None else [open_ended])
         elif unit in DAYS_PER or unit in MONTHS_PER:
             lasting.append(repeat)
+            lasting_bounds.append(dosage_bounds)
         elif repeat or "timing" in dosage:
             reading.skip(f"a dosage timing without a readable period ({unit or 'no unit'})")
     if len(lasting) > 1:
@@ -463,7 +557,7 @@ def read_order(
             " lasting phase is checked as maintenance)"
         )
     if lasting:
-        interval, start, stop = _maintenance(lasting[-1], reading)
+        interval, start, stop = _maintenance(lasting[-1], reading, lasting_bounds[-1])
         starts.extend([start] if start else [])
     authored = parse_date(order.get("authoredOn"))
     identifier = text(order.get("id"))

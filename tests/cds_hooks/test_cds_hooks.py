@@ -5,7 +5,7 @@ free port of 127.0.0.1 in a thread, httpx calls it; one test runs ``python -m se
 from __future__ import annotations
 
 import copy
-import datetime
+import logging
 import os
 import socket
 import subprocess
@@ -16,25 +16,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final, cast
 
+import cds_tokens
 import httpx
 import pytest
 import uvicorn
+from cds_records import (
+    SELECT,
+    SIGN,
+    TODAY,
+    UCUM,
+    Json,
+    condition,
+    default_observations,
+    hook_request,
+    observation,
+    order,
+    quantity,
+)
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from server.cds_hooks.app import create_app
+from server.cds_hooks.auth import AuthSettings, TrustedIssuer
+from server.cds_hooks.limits import DEFAULT_LIMITS
+from server.cds_hooks.serving import uvicorn_config
 
-Json = dict[str, object]
-
-TODAY: Final = datetime.date(2025, 6, 2)
-ASSESSMENT: Final = "https://b12-dosing.example/fhir/CodeSystem/assessment"
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-SNOMED: Final = "http://snomed.info/sct"
-UCUM: Final = "http://unitsofmeasure.org"
-LOINC: Final = "http://loinc.org"
-ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-SIGN: Final = "/cds-services/b12-dosing-order-sign"
 EHR_ORIGIN: Final = "https://ehr.example"
-SELECT: Final = "/cds-services/b12-dosing-order-select"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,17 +48,21 @@ SELECT: Final = "/cds-services/b12-dosing-order-select"
 # ---------------------------------------------------------------------------------------------
 
 
+KEYS: Final = cds_tokens.EhrKeys()
+
+
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(today=lambda: TODAY, cors_origins=[EHR_ORIGIN]),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
+    jwks = KEYS.write_jwks(tmp_path_factory.mktemp("jwks") / "ehr.json")
+    auth = AuthSettings(
+        service_url=f"http://127.0.0.1:{port}",
+        issuers=(TrustedIssuer(cds_tokens.ISSUER, jwks_file=jwks),),
     )
+    app = create_app(auth=auth, today=lambda: TODAY, cors_origins=[EHR_ORIGIN])
+    config = uvicorn_config(app, host="127.0.0.1", port=port, limits=DEFAULT_LIMITS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -68,139 +78,15 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with httpx.Client(
+        base_url=base_url, timeout=10, auth=cds_tokens.SignedCalls(KEYS, base_url)
+    ) as http:
         yield http
 
 
 # ---------------------------------------------------------------------------------------------
 # Requests.
 # ---------------------------------------------------------------------------------------------
-
-
-def order(
-    *,
-    dose: Json | None = None,
-    rxnorm: str = "309594",
-    text: str = "Cyanocobalamin 1000 mcg/mL injection",
-    repeat: Json | None = None,
-    extra_dosages: list[Json] | None = None,
-) -> Json:
-    dosage: Json = {
-        "timing": {"repeat": repeat or {"frequency": 1, "period": 1, "periodUnit": "mo"}},
-        "route": {"coding": [{"system": SNOMED, "code": "78421000"}]},
-        "site": {"coding": [{"system": SNOMED, "code": "35259002"}]},
-        "doseAndRate": [
-            {"doseQuantity": dose or {"value": 1000, "unit": "mcg", "system": UCUM, "code": "ug"}}
-        ],
-    }
-    return {
-        "resourceType": "MedicationRequest",
-        "id": "draft-1",
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "medicationCodeableConcept": {
-            "coding": [{"system": RXNORM, "code": rxnorm}],
-            "text": text,
-        },
-        "dosageInstruction": [dosage, *(extra_dosages or [])],
-    }
-
-
-def observation(code: str, value: Json, system: str = LOINC) -> Json:
-    found: Json = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": system, "code": code}]},
-        "effectiveDateTime": "2025-05-20",
-    }
-    found.update(value)
-    return found
-
-
-def quantity(value: float, code: str, **extra: object) -> Json:
-    return {"valueQuantity": {"value": value, "system": UCUM, "code": code, **extra}}
-
-
-def assessment(code: str, answer: str) -> Json:
-    value: Json = {"valueCodeableConcept": {"coding": [{"system": ASSESSMENT, "code": answer}]}}
-    return observation(code, value, ASSESSMENT)
-
-
-def condition(code: str, verification: str = "confirmed") -> Json:
-    return {
-        "resourceType": "Condition",
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "verificationStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                    "code": verification,
-                }
-            ]
-        },
-        "code": {"coding": [{"system": ICD10_CM, "code": code}]},
-        "subject": {"reference": "Patient/p1"},
-    }
-
-
-def bundle(*items: Json) -> Json:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": item} for item in items],
-    }
-
-
-def default_observations(egfr: float = 90.0) -> list[Json]:
-    return [
-        observation("98979-8", quantity(egfr, "mL/min/{1.73_m2}")),
-        observation("777-3", quantity(250, "10*3/uL")),
-        assessment("deficiency-status", "confirmed"),
-        assessment("neurological-involvement", "absent"),
-    ]
-
-
-def hook_request(
-    *orders: Json,
-    hook: str = "order-sign",
-    observations: list[Json] | None = None,
-    conditions: list[Json] | None = None,
-    birth_date: str = "1970-03-02",
-    selections: list[str] | None = None,
-) -> Json:
-    context: Json = {
-        "userId": "Practitioner/u1",
-        "patientId": "p1",
-        "draftOrders": {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [{"resource": item} for item in (orders or (order(),))],
-        },
-    }
-    if hook == "order-select":
-        context["selections"] = (
-            selections if selections is not None else ["MedicationRequest/draft-1"]
-        )
-    return {
-        "hook": hook,
-        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": context,
-        "prefetch": {
-            "patient": {"resourceType": "Patient", "id": "p1", "birthDate": birth_date},
-            "observations": bundle(
-                *(observations if observations is not None else default_observations())
-            ),
-            "conditions": bundle(*(conditions or [])),
-        },
-    }
 
 
 def cards_of(client: httpx.Client, request: Json, path: str = SIGN) -> list[Json]:
@@ -490,13 +376,69 @@ def test_card_uuids_are_unique_and_stable(client: httpx.Client) -> None:
     assert [card["uuid"] for card in cards_of(client, request)] == first
 
 
-def test_feedback_is_accepted(client: httpx.Client) -> None:
-    feedback = {
-        "feedback": [
-            {"card": "x", "outcome": "accepted", "outcomeTimestamp": "2025-06-02T10:00:00Z"}
-        ]
+def test_feedback_is_checked_and_counted_and_its_content_never_logged(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    comment = "Patient Jane Roe 1931-07-19 declined"
+    accepted: Json = {
+        "card": "card-1",
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": "suggestion-1"}],
+        "outcomeTimestamp": "2025-06-02T10:00:00Z",
     }
-    assert client.post(f"{SIGN}/feedback", json=feedback).status_code == 200
+    overridden: Json = {
+        "card": "card-2",
+        "outcome": "overridden",
+        "overrideReason": {"userComment": comment},
+        "outcomeTimestamp": "2025-06-02T10:00:01.52+01:00",
+    }
+    before = client.get("/stats").json()["feedback"]["b12-dosing-order-sign"]
+    with caplog.at_level(logging.INFO, logger="b12_dosing.cds_hooks"):
+        response = client.post(f"{SIGN}/feedback", json={"feedback": [accepted, overridden]})
+    assert response.status_code == 200
+    assert response.json() == {}
+    after = client.get("/stats").json()["feedback"]["b12-dosing-order-sign"]
+    assert after == {"accepted": before["accepted"] + 1, "overridden": before["overridden"] + 1}
+    assert "accepted=1 overridden=1" in caplog.text
+    for secret in (comment, "card-1", "suggestion-1"):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"outcome": "overridden", "outcomeTimestamp": "2025-06-02T10:00:00Z"}, "card"),
+        (
+            {"card": "c", "outcome": "ignored", "outcomeTimestamp": "2025-06-02T10:00:00Z"},
+            "outcome",
+        ),
+        (
+            {"card": "c", "outcome": "accepted", "outcomeTimestamp": "2025-06-02T10:00:00Z"},
+            "acceptedSuggestions",
+        ),
+        ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "2025-06-02"}, "RFC 3339"),
+        (
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2025-06-02T10:00:00"},
+            "RFC 3339",
+        ),
+        ({"card": "c", "outcome": "overridden"}, "outcomeTimestamp"),
+        (
+            {
+                "card": "c",
+                "outcome": "overridden",
+                "overrideReason": "x",
+                "outcomeTimestamp": "2025-06-02T10:00:00Z",
+            },
+            "overrideReason",
+        ),
+    ],
+)
+def test_feedback_that_does_not_follow_the_specification_is_400(
+    client: httpx.Client, item: Json, reason: str
+) -> None:
+    response = client.post(f"{SIGN}/feedback", json={"feedback": [item]})
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
     assert client.post(f"{SIGN}/feedback", json={}).status_code == 400
 
 
@@ -539,7 +481,7 @@ def _broken(change: str) -> Json:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("hook", "answers the hook 'order-sign', not 'patient-view'"),
+        ("hook", "answers the hook 'order-sign' only"),
         ("hookInstance", "hookInstance is required"),
         ("context", "context is required and must be a JSON object"),
         ("patientId", "context.patientId is required"),
@@ -590,7 +532,16 @@ def test_python_m_server_cds_hooks_serves_discovery() -> None:
         port = probe.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-        [sys.executable, "-m", "server.cds_hooks", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "server.cds_hooks",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--insecure-no-auth",
+        ],
         cwd=root,
         env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'clients' / 'python'}"},
         stdout=subprocess.DEVNULL,

@@ -26,9 +26,9 @@ import datetime
 import logging
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -49,53 +49,42 @@ from kernel.model import (
     RegimenPlan,
 )
 from kernel.model import Route as KernelRoute
-from server.cds_hooks import cards
+from server.cds_hooks import cards, prefetch
 from server.cds_hooks.auth import (
     AuthenticationError,
     Authenticator,
     AuthSettings,
     endpoint_audiences,
 )
+from server.cds_hooks.codes import ASSESSMENT_SYSTEM
 from server.cds_hooks.facts import (
-    ASSESSMENT_SYSTEM,
-    DEFICIENCY_CODE,
-    EGFR_LOINC,
-    NEURO_CODE,
-    NOT_READ,
-    PLATELET_LOINC,
     B12Order,
     JsonObject,
     OrderBounds,
     as_object,
     concept_text,
     read_order,
-    read_profile,
     resources,
-    split_prefetch,
     text,
 )
 from server.cds_hooks.feedback import FEEDBACK_OUTCOMES, FeedbackCounts, read_feedback
 from server.cds_hooks.jsonbody import BadRequestError, check_depth, load_json, parse_json
 from server.cds_hooks.limits import DEFAULT_LIMITS, Limits
+from server.cds_hooks.prefetch import FhirAccess, read_access
+from server.cds_hooks.record import (
+    Reading,
+    Resources,
+    Used,
+    folic_acid_before,
+    read_record,
+    sort_resources,
+)
 
 _log = logging.getLogger("b12_dosing.cds_hooks")
+_T = TypeVar("_T")
+PROFILE_FIELDS: Final = frozenset(field.name for field in dataclasses.fields(PatientProfile))
 
 SERVICE_PREFIX: Final = "b12-dosing-"
-
-_OBSERVATION_CODES: Final = ",".join(
-    [f"http://loinc.org|{code}" for code in sorted(PLATELET_LOINC | EGFR_LOINC)]
-    + [f"{ASSESSMENT_SYSTEM}|{code}" for code in (DEFICIENCY_CODE, NEURO_CODE)]
-)
-PREFETCH: Final = {
-    "patient": "Patient/{{context.patientId}}",
-    "observations": (
-        "Observation?patient={{context.patientId}}&status=final,amended,corrected"
-        f"&code={_OBSERVATION_CODES}&_sort=-date"
-    ),
-    "conditions": (
-        "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -145,9 +134,10 @@ def discovery() -> JsonObject:
                 "id": service.id,
                 "title": service.title,
                 "description": service.description,
-                "prefetch": PREFETCH,
+                "prefetch": dict(prefetch.PREFETCH),
                 "usageRequirements": (
-                    "Prefetch 'patient', 'observations' and 'conditions' as templated; record"
+                    "Prefetch every template, or give fhirServer and fhirAuthorization so that"
+                    " the service fetches what is not prefetched (without either: 412). Record"
                     " the B12 deficiency and neurological-involvement assessments as"
                     f" Observations coded in {ASSESSMENT_SYSTEM} or as ICD-10 Conditions."
                 ),
@@ -187,6 +177,8 @@ class HookRequest:
     order_paths: tuple[str, ...]  # each order's path in the request, for reasons of refusal
     bundle: tuple[JsonObject, ...]
     prefetch: JsonObject
+    context: JsonObject
+    access: FhirAccess | None
 
 
 def check_draft_orders(body: object, limits: Limits) -> None:
@@ -246,6 +238,8 @@ def parse_hook_request(body: object, service: Service, limits: Limits) -> HookRe
         tuple(path for path, _ in located),
         bundle,
         as_object(prefetch) or {},
+        context,
+        read_access(request),
     )
 
 
@@ -261,36 +255,74 @@ def _plan(order: B12Order, profile: PatientProfile, formulation: Formulation) ->
     return outcome if isinstance(outcome, RegimenPlan) else None
 
 
+def _profile(reading: Reading, order: B12Order, *, folic_acid: bool) -> PatientProfile:
+    """Return the kernel profile of the record's reading for one order."""
+    extra: dict[str, bool] = {}
+    if "pregnant" in PROFILE_FIELDS:
+        extra["pregnant"] = reading.pregnant
+    if "anticoagulant_therapy" in PROFILE_FIELDS:
+        extra["anticoagulant_therapy"] = reading.anticoagulant_therapy
+    return PatientProfile(
+        formulation=order.formulation,
+        age_years=reading.age_years,
+        deficiency_status=reading.deficiency_status,
+        neurological_involvement=reading.neurological_involvement,
+        platelets_10e9_per_l=reading.platelets_10e9_per_l,
+        egfr_ml_min_1_73m2=reading.egfr_ml_min_1_73m2,
+        renal_impairment_reported=reading.renal_impairment_reported,
+        diabetic_nephropathy=reading.diabetic_nephropathy,
+        folic_acid_started_before_b12=folic_acid,
+        hypersensitivity_cobalt_or_b12=reading.hypersensitivity_cobalt_or_b12,
+        leber_disease_or_tobacco_amblyopia=reading.leber_disease_or_tobacco_amblyopia,
+        ileal_resection=reading.ileal_resection,
+        ileal_resection_length_cm=reading.ileal_resection_length_cm,
+        crohn_ileal_involvement=reading.crohn_ileal_involvement,
+        crohn_ileal_involvement_length_cm=reading.crohn_ileal_involvement_length_cm,
+        bariatric_procedure=reading.bariatric_procedure,
+        site_request=order.regimen.site,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def order_cards(
     request: HookRequest,
     order: B12Order,
     index: int,
-    today: datetime.date,
+    reading: Reading,
     source_url: str | None,
-) -> list[JsonObject]:
-    """Return the cards for one draft B12 order."""
-    facts = split_prefetch(request.prefetch)
-    profile, reading = read_profile(facts, order, today)
-    unread = [*order.unread, *reading.unread]
-    unread.extend(f"prefetch '{key}' was not sent" for key in PREFETCH if key not in facts.sent)
+) -> tuple[list[JsonObject], list[str]]:
+    """Return the cards for one draft B12 order, and the facts it assumed."""
+    folic_acid, folic_note = folic_acid_before(reading, order.start)
+    used = [item.sentence() for item in reading.used]
+    assumed = [item.sentence() for item in reading.assumed]
+    if isinstance(folic_note, Used):
+        used.append(folic_note.sentence())
+    else:
+        assumed.append(folic_note.sentence())
     medication = order.resource.get("medicationCodeableConcept")
+    label = concept_text(medication) or f"draft order {index + 1}"
+    assumed.extend(f"{label}: {note} (not read from the order)" for note in order.unread)
+    profile = _profile(reading, order, folic_acid=folic_acid)
     context = cards.CardContext(
         hook_instance=request.hook_instance,
         order_key=str(index),
-        order_label=concept_text(medication) or f"draft order {index + 1}",
+        order_label=label,
         patient_reference=f"Patient/{request.patient_id}",
         draft_id=text(order.resource.get("id")),
         draft_intent=text(order.resource.get("intent")) or "proposal",
         source_url=source_url,
-        not_read=NOT_READ,
-        unread=tuple(unread),
+        today=reading.today,
+        used=tuple(used),
     )
     if reading.missing:
-        return [cards.missing_facts_card(reading.missing, context)]
+        return [cards.missing_facts_card(reading.missing, context)], assumed
     result = kernel.check_regimen(CheckRequest(profile=profile, regimen=order.regimen))
     if isinstance(result, InvalidInput):
-        violations = [f"{v.field}: {v.reason}" for v in result.violations]
-        return [cards.invalid_card(violations, context)]
+        violations = [
+            f"{v.field.removeprefix('profile.').replace('_', ' ')}: {v.reason}"
+            for v in result.violations
+        ]
+        return [cards.invalid_card(violations, context)], assumed
     plans: dict[Formulation | None, RegimenPlan | None] = {
         None: _plan(order, profile, order.formulation)
     }
@@ -300,16 +332,11 @@ def order_cards(
         cards.finding_card(finding, context, plans, order.formulation)
         for finding in result.findings
     ]
-    if unread:
-        found.append(cards.unread_card(context))
-    return found
+    return found, assumed
 
 
-def answer(
-    request: HookRequest, today: datetime.date, source_url: str | None, limits: Limits
-) -> list[JsonObject]:
-    """Return every card for the request's draft B12 orders (``BadRequestError`` for an order
-    over the limits)."""
+def read_orders(request: HookRequest, today: datetime.date, limits: Limits) -> list[B12Order]:
+    """Return the request's draft B12 orders (``BadRequestError`` for one over the limits)."""
     bounds = OrderBounds(limits.max_dosages_per_order, limits.max_dates_per_dosage)
     read: list[B12Order] = []
     for index, resource in enumerate(request.orders):
@@ -322,9 +349,26 @@ def answer(
                     " a request may hold"
                 )
                 raise BadRequestError(message)
+    return read
+
+
+def answer(
+    request: HookRequest,
+    orders: Sequence[B12Order],
+    record: Resources,
+    today: datetime.date,
+    source_url: str | None,
+) -> list[JsonObject]:
+    """Return every card for the draft B12 orders, then the one card of assumed facts."""
+    reading = read_record(record, today)
     found: list[JsonObject] = []
-    for index, order in enumerate(read):
-        found.extend(order_cards(request, order, index, today, source_url))
+    assumed: list[str] = []
+    for index, order in enumerate(orders):
+        order_found, order_assumed = order_cards(request, order, index, reading, source_url)
+        found.extend(order_found)
+        assumed.extend(note for note in order_assumed if note not in assumed)
+    if orders and assumed:
+        found.append(cards.assumed_facts_card(assumed, request.hook_instance, today, source_url))
     return found
 
 
@@ -400,21 +444,63 @@ class _Answer:
     note: str  # for the log line: never request content
 
 
-def _hook_answer(body: bytes, service: Service, settings: Settings) -> _Answer:
-    """Parse, read and check one hook call (run off the event loop)."""
+@dataclass(frozen=True)
+class _Parsed:
+    request: HookRequest
+    orders: tuple[B12Order, ...]
+    record: tuple[object, ...]  # the prefetched values
+    needed: tuple[str, ...]  # prefetch keys neither prefetched nor yet fetched
+    today: datetime.date
+
+
+def _parse_call(body: bytes, service: Service, settings: Settings) -> _Answer | _Parsed:
+    """Parse a hook call and read its orders (run off the event loop)."""
     limits = settings.limits
     try:
         value = load_json(body)
         check_draft_orders(value, limits)  # the cheap count first: a long list is not walked
         check_depth(value, limits.max_json_depth)
         hook_request = parse_hook_request(value, service, limits)
-        found = answer(hook_request, settings.today(), settings.source_url, limits)
+        today = settings.today()
+        orders = read_orders(hook_request, today, limits)
+        record, needed = prefetch.split(hook_request.prefetch)
     except BadRequestError as error:
         return _Answer(400, {"error": str(error)}, str(error))
+    return _Parsed(hook_request, tuple(orders), tuple(record), tuple(needed), today)
+
+
+def _check_call(parsed: _Parsed, fetched: Sequence[object], settings: Settings) -> _Answer:
+    """Read the record and check every order (run off the event loop)."""
+    record = sort_resources([*parsed.record, *fetched])
+    found = answer(parsed.request, parsed.orders, record, parsed.today, settings.source_url)
     return _Answer(200, {"cards": found}, f"cards={len(found)}")
 
 
-async def _run_off_loop(request: Request, function: Callable[[], _Answer]) -> _Answer:
+async def _hook_call(request: Request, service: Service, body: bytes) -> _Answer:
+    settings: Settings = request.app.state.settings
+    parsed = await _run_off_loop(request, lambda: _parse_call(body, service, settings))
+    if isinstance(parsed, _Answer):
+        return parsed
+    fetched: list[object] = []
+    if parsed.orders and parsed.needed:
+        access = parsed.request.access
+        if access is None:
+            message = (
+                "the record is incomplete: not prefetched, and no fhirServer with"
+                f" fhirAuthorization to fetch it: {', '.join(parsed.needed)}"
+            )
+            return _Answer(412, {"error": message}, message)
+        try:
+            fetched = await prefetch.fetch(
+                list(parsed.needed), parsed.request.context, access, settings.limits
+            )
+        except prefetch.PrefetchUnavailableError as error:
+            message = f"the record is incomplete: {error}"
+            return _Answer(412, {"error": message}, message)
+    return await _run_off_loop(request, lambda: _check_call(parsed, fetched, settings))
+
+
+async def _run_off_loop(request: Request, function: Callable[[], _T]) -> _T:
     """Run ``function`` in a worker thread, at most ``kernel_threads`` at once."""
     state = request.app.state
     if getattr(state, "limiter", None) is None:
@@ -423,13 +509,15 @@ async def _run_off_loop(request: Request, function: Callable[[], _Answer]) -> _A
     return await anyio.to_thread.run_sync(function, limiter=limiter)
 
 
-async def _respond(request: Request, name: str, work: Callable[[bytes], _Answer]) -> JSONResponse:
-    """Read the body, run ``work`` on it off the loop, log one line, and answer."""
+async def _respond(
+    request: Request, name: str, work: Callable[[bytes], Awaitable[_Answer]]
+) -> JSONResponse:
+    """Read the body, answer it with ``work``, log one line, and answer."""
     settings: Settings = request.app.state.settings
     started = time.perf_counter()
     try:
         body = await _read_body(request, settings.limits)
-        result = await _run_off_loop(request, lambda: work(body))
+        result = await work(body)
     except _TooLargeError:
         limit = settings.limits.max_body_bytes
         result = _Answer(413, {"error": f"the request body is larger than {limit} bytes"}, "")
@@ -455,8 +543,7 @@ async def _call_service(request: Request) -> JSONResponse:
     if service is None:
         _log.info("POST unknown service 404")
         return _no_service()
-    settings: Settings = request.app.state.settings
-    return await _respond(request, service.id, lambda body: _hook_answer(body, service, settings))
+    return await _respond(request, service.id, lambda body: _hook_call(request, service, body))
 
 
 def _feedback_answer(
@@ -486,7 +573,9 @@ async def _feedback(request: Request) -> JSONResponse:
     return await _respond(
         request,
         f"{service.id}/feedback",
-        lambda body: _feedback_answer(body, service, settings, counts),
+        lambda body: _run_off_loop(
+            request, lambda: _feedback_answer(body, service, settings, counts)
+        ),
     )
 
 

@@ -110,14 +110,19 @@ def default_observations(egfr: float = 90.0) -> list[Json]:
     ]
 
 
-def hook_request(
+def hook_request(  # noqa: PLR0913 (each part of a record a test may vary)
     *orders: Json,
     hook: str = "order-sign",
     observations: list[Json] | None = None,
     conditions: list[Json] | None = None,
-    birth_date: str = "1970-03-02",
+    birth_date: str | None = "1970-03-02",
     selections: list[str] | None = None,
+    allergies: list[Json] | None = None,
+    medications: list[Json] | None = None,
+    procedures: list[Json] | None = None,
+    omit: tuple[str, ...] = (),
 ) -> Json:
+    """A hook call with every prefetch key of the discovery response (``omit`` leaves some out)."""
     context: Json = {
         "userId": "Practitioner/u1",
         "patientId": "p1",
@@ -131,15 +136,25 @@ def hook_request(
         context["selections"] = (
             selections if selections is not None else ["MedicationRequest/draft-1"]
         )
+    patient: Json = {"resourceType": "Patient", "id": "p1"}
+    if birth_date is not None:
+        patient["birthDate"] = birth_date
+    requests = [m for m in medications or [] if m["resourceType"] == "MedicationRequest"]
+    statements = [m for m in medications or [] if m["resourceType"] == "MedicationStatement"]
+    prefetch: Json = {
+        "patient": patient,
+        "observations": bundle(
+            *(observations if observations is not None else default_observations())
+        ),
+        "conditions": bundle(*(conditions or [])),
+        "allergies": bundle(*(allergies or [])),
+        "medicationRequests": bundle(*requests),
+        "medicationStatements": bundle(*statements),
+        "procedures": bundle(*(procedures or [])),
+    }
     return {
         "hook": hook,
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
         "context": context,
-        "prefetch": {
-            "patient": {"resourceType": "Patient", "id": "p1", "birthDate": birth_date},
-            "observations": bundle(
-                *(observations if observations is not None else default_observations())
-            ),
-            "conditions": bundle(*(conditions or [])),
-        },
+        "prefetch": {key: value for key, value in prefetch.items() if key not in omit},
     }

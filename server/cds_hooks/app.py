@@ -49,6 +49,7 @@ from kernel.model import (
     RegimenPlan,
 )
 from kernel.model import Route as KernelRoute
+from kernel.rules import RULE_SET_VERSION
 from server.cds_hooks import cards, prefetch
 from server.cds_hooks.auth import (
     AuthenticationError,
@@ -284,6 +285,18 @@ def _profile(reading: Reading, order: B12Order, *, folic_acid: bool) -> PatientP
     )
 
 
+# Facts read before the kernel takes them (rule set 2.0.0): disclosed as not judged until then.
+_KERNEL_FIELD_OF: Final = {
+    "pregnancy": "pregnant",
+    "anticoagulant therapy": "anticoagulant_therapy",
+}
+
+
+def _judged(fact: str) -> bool:
+    field_name = _KERNEL_FIELD_OF.get(fact)
+    return field_name is None or field_name in PROFILE_FIELDS
+
+
 def order_cards(
     request: HookRequest,
     order: B12Order,
@@ -293,8 +306,18 @@ def order_cards(
 ) -> tuple[list[JsonObject], list[str]]:
     """Return the cards for one draft B12 order, and the facts it assumed."""
     folic_acid, folic_note = folic_acid_before(reading, order.start)
-    used = [item.sentence() for item in reading.used]
-    assumed = [item.sentence() for item in reading.assumed]
+    judged = [item for item in reading.used if _judged(item.fact)]
+    used = [item.sentence() for item in judged]
+    assumed = [
+        item.sentence()
+        + ("" if _judged(item.fact) else f" (rule set {RULE_SET_VERSION} does not judge it)")
+        for item in reading.assumed
+    ]
+    assumed.extend(
+        f"{item.sentence()}: recorded, but rule set {RULE_SET_VERSION} does not judge it"
+        for item in reading.used
+        if not _judged(item.fact)
+    )
     if isinstance(folic_note, Used):
         used.append(folic_note.sentence())
     else:
@@ -369,6 +392,7 @@ def answer(
         assumed.extend(note for note in order_assumed if note not in assumed)
     if orders and assumed:
         found.append(cards.assumed_facts_card(assumed, request.hook_instance, today, source_url))
+
     return found
 
 

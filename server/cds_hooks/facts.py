@@ -1,4 +1,4 @@
-"""Reading kernel inputs from FHIR R4 JSON: the draft B12 order and the prefetched patient facts.
+"""Reading kernel inputs from FHIR R4 JSON: the draft B12 order (and the JSON helpers).
 
 Translation only: every fact is read from a code or a field named here, never inferred, and a
 fact that is not there stays absent. What each kernel field is read from:
@@ -25,30 +25,8 @@ to a contained ``Medication`` or one in the draft-orders Bundle):
   (ventrogluteal), 46862004 buttock (upper outer quadrant when the text says so, otherwise a
   buttock without quadrant), 206007 gluteus maximus (a buttock without quadrant).
 
-Patient facts (prefetch; see ``PREFETCH``):
-
-- ``age_years``: ``Patient.birthDate`` at the service's date (a partial date is read only when
-  every day it allows gives the same age).
-- ``platelets_10e9_per_l``: the most recent final/amended/corrected ``Observation`` with LOINC
-  777-3 or 26515-7 and a plain value (no comparator) in UCUM ``10*3/uL``, ``10*9/L`` or ``/nL``.
-- ``egfr_ml_min_1_73m2``: likewise, LOINC 33914-3, 48642-3, 48643-1, 62238-1, 88293-6, 88294-4 or
-  98979-8 in UCUM ``mL/min/{1.73_m2}``.
-- ``deficiency_status`` and ``neurological_involvement``: the most recent assessment
-  ``Observation`` coded in ``ASSESSMENT_SYSTEM`` (see ``ASSESSMENTS``); otherwise an active
-  ``Condition`` by its verification status: ICD-10 / ICD-10-CM D51.* (vitamin B12 deficiency
-  anaemia: confirmed -> CONFIRMED, refuted -> NOT_PRESENT, other statuses -> UNKNOWN), G32.0
-  (subacute combined degeneration of the spinal cord: confirmed -> PRESENT, provisional,
-  differential or unconfirmed -> UNKNOWN; a refuted one says nothing about other neurological
-  involvement).
-- ``renal_impairment_reported``: an active confirmed Condition N17.*, N18.3*, N18.4, N18.5,
-  N18.6 or N19 (acute kidney failure, chronic kidney disease stage 3 or worse, kidney failure).
-- ``diabetic_nephropathy``: ICD-10-CM E08.21, E09.21, E10.21, E11.21, E13.21; ICD-10 N08.3,
-  E10.2, E11.2, E12.2, E13.2, E14.2.
-- ``bariatric_procedure``: ICD-10-CM Z98.84 (bariatric surgery status) -> OTHER.
-
-Not read from the record (the kernel's meaning of an absent yes/no fact applies: no, D-FIELDS):
-folic acid started before B12, hypersensitivity to cobalt or B12, Leber's disease or tobacco
-amblyopia, ileal resection and Crohn's ileal involvement (and their lengths). Every card says so.
+Patient facts are read by ``server.cds_hooks.record`` from the codes of
+``server.cds_hooks.codes``.
 """
 
 from __future__ import annotations
@@ -56,99 +34,42 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from kernel import add_months
 from kernel.model import (
-    BariatricProcedure,
-    DeficiencyStatus,
     Formulation,
-    NeurologicalInvolvement,
-    PatientProfile,
     ProposedRegimen,
     Route,
     SiteRequest,
 )
+from server.cds_hooks import codes
+from server.cds_hooks.codes import Fact
 from server.cds_hooks.jsonbody import BadRequestError
-from server.export.fhir import CANONICAL_BASE
 
 JsonObject = dict[str, object]
 
-LOINC: Final = "http://loinc.org"
-SNOMED: Final = "http://snomed.info/sct"
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM: Final = "http://unitsofmeasure.org"
-ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
-ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-ASSESSMENT_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/assessment"
-
-PLATELET_LOINC: Final = frozenset({"777-3", "26515-7"})
-EGFR_LOINC: Final = frozenset(
-    {"33914-3", "48642-3", "48643-1", "62238-1", "88293-6", "88294-4", "98979-8"}
-)
-PLATELET_UNITS: Final = frozenset({"10*3/uL", "10*9/L", "/nL"})
-EGFR_UNITS: Final = frozenset({"mL/min/{1.73_m2}"})
-FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
-ACTIVE_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
-
-# Assessment Observations: code -> value code -> kernel value.
-DEFICIENCY_CODE: Final = "deficiency-status"
-NEURO_CODE: Final = "neurological-involvement"
-ASSESSMENTS: Final[Mapping[str, Mapping[str, DeficiencyStatus | NeurologicalInvolvement]]] = {
-    DEFICIENCY_CODE: {
-        "confirmed": DeficiencyStatus.CONFIRMED,
-        "not-present": DeficiencyStatus.NOT_PRESENT,
-        "unknown": DeficiencyStatus.UNKNOWN,
-    },
-    NEURO_CODE: {
-        "present": NeurologicalInvolvement.PRESENT,
-        "absent": NeurologicalInvolvement.ABSENT,
-        "unknown": NeurologicalInvolvement.UNKNOWN,
-    },
-}
-
+# The order's codes, from the one table (server.cds_hooks.codes).
+SNOMED: Final = codes.SNOMED
+RXNORM: Final = codes.RXNORM
+UCUM: Final = codes.UCUM
 RXNORM_FORMULATIONS: Final = {
-    "309594": Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML,
-    "317106": Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML,
+    row.code: (
+        Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
+        if row.value == "cyanocobalamin"
+        else Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML
+    )
+    for row in codes.rows_of(Fact.FORMULATION)
 }
+ROUTES: Final = {row.code: Route[row.value] for row in codes.rows_of(Fact.ROUTE)}
+SITES: Final = {row.code: SiteRequest[row.value] for row in codes.rows_of(Fact.SITE)}
+DOSE_UNITS_MCG: Final = {row.code: float(row.value) for row in codes.rows_of(Fact.DOSE_UNIT)}
 _B12_WORDS: Final = re.compile(r"cobalamin|vitamin\s*b\s*-?\s*12\b|\bb12\b", re.IGNORECASE)
-ROUTES: Final = {
-    "78421000": Route.INTRAMUSCULAR,
-    "34206005": Route.SUBCUTANEOUS,
-    "47625008": Route.INTRAVENOUS,
-    "26643006": Route.ORAL,
-}
-SITES: Final = {
-    "35259002": SiteRequest.DELTOID,
-    "1403006": SiteRequest.VASTUS_LATERALIS,
-    "78333006": SiteRequest.VENTROGLUTEAL,
-    "46862004": SiteRequest.GLUTEAL,
-    "206007": SiteRequest.GLUTEAL,
-}
-DOSE_UNITS_MCG: Final = {"ug": 1.0, "mg": 1000.0, "mL": 1000.0}
 MONTHS_PER: Final = {"mo": 1, "a": 12}
 DAYS_PER: Final = {"d": 1, "wk": 7}
 DAYS_PER_MONTH: Final = 30.4375  # UCUM's mo (mean Julian month), to read a weekly interval
-
-_RENAL: Final = re.compile(r"^(N17(\.\d+)?|N18\.(3\d?|4|5|6)|N19)$")
-_NEPHROPATHY_CM: Final = frozenset({"E08.21", "E09.21", "E10.21", "E11.21", "E13.21"})
-_NEPHROPATHY_WHO: Final = frozenset({"N08.3", "E10.2", "E11.2", "E12.2", "E13.2", "E14.2"})
-_DEFICIENCY: Final = re.compile(r"^D51(\.\d)?$")
-_SCD: Final = "G32.0"
-_BARIATRIC_CM: Final = "Z98.84"
-
-NOT_READ: Final = (
-    "folic acid started before B12",
-    "hypersensitivity to cobalt or vitamin B12",
-    "Leber's disease or tobacco amblyopia",
-    "ileal resection (and its length)",
-    "Crohn's disease with ileal involvement (and its length)",
-)
-
 
 class FhirInputError(ValueError):
     """The request's FHIR content is not what the hook requires (an HTTP 400)."""
@@ -578,234 +499,3 @@ def read_order(
         start=min(starts) if starts else (authored or today),
         unread=tuple(reading.unread),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The patient.
-# ---------------------------------------------------------------------------------------------
-
-
-def _birth_range(raw: str) -> tuple[datetime.date, datetime.date] | None:
-    """Return the first and last day a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) allows."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", raw)
-    if match is None:
-        return None
-    year, month, day = match.groups()
-    try:
-        if day is not None:
-            exact = datetime.date(int(year), int(month), int(day))
-            return exact, exact
-        first = datetime.date(int(year), int(month) if month else 1, 1)
-    except ValueError:
-        return None
-    last = add_months(first, 1 if month else 12) - datetime.timedelta(days=1)
-    return first, last
-
-
-def _age(patient: JsonObject | None, today: datetime.date, reading: Reading) -> int | None:
-    if patient is None:
-        reading.need("age: no Patient in the prefetch ('patient')")
-        return None
-    raw = text(patient.get("birthDate"))
-    if raw is None:
-        reading.need("age: Patient.birthDate is not recorded")
-        return None
-    span = _birth_range(raw)
-    if span is None:
-        reading.need(f"age: Patient.birthDate {raw!r} is not a date")
-        return None
-    ages = {_years(born, today) for born in span}
-    if len(ages) != 1:
-        reading.need(f"age: Patient.birthDate {raw!r} is too imprecise for the age today")
-        return None
-    return ages.pop()
-
-
-def _years(born: datetime.date, today: datetime.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _effective(observation: JsonObject) -> datetime.date | None:
-    period = as_object(observation.get("effectivePeriod")) or {}
-    return (
-        parse_date(observation.get("effectiveDateTime"))
-        or parse_date(observation.get("effectiveInstant"))
-        or parse_date(period.get("end"))
-        or parse_date(period.get("start"))
-    )
-
-
-def _latest(observations: Iterable[JsonObject], codes: frozenset[str]) -> JsonObject | None:
-    """Return the most recent dated final Observation with one of the LOINC ``codes``."""
-    dated = [
-        (day, observation)
-        for observation in observations
-        if observation.get("status") in FINAL_STATUSES
-        and any(s == LOINC and c in codes for s, c, _ in codings(observation.get("code")))
-        and (day := _effective(observation)) is not None
-    ]
-    return max(dated, key=lambda pair: pair[0])[1] if dated else None
-
-
-def _quantity(
-    observation: JsonObject | None, units: frozenset[str], name: str, reading: Reading
-) -> float | None:
-    if observation is None:
-        return None
-    quantity = as_object(observation.get("valueQuantity")) or {}
-    value, unit = number(quantity.get("value")), text(quantity.get("code"))
-    shown = f"{quantity.get('comparator', '')}{quantity.get('value')} {quantity.get('unit', '')}"
-    if value is None or quantity.get("system") != UCUM or unit not in units:
-        reading.skip(f"{name} {shown.strip()} (not a value in {', '.join(sorted(units))})")
-        return None
-    if "comparator" in quantity:
-        reading.skip(f"{name} {shown.strip()} (a bound, not a value)")
-        return None
-    return value
-
-
-def _assessment(observations: Iterable[JsonObject], code: str, reading: Reading) -> str | None:
-    """Return the value code of the most recent assessment Observation ``code``, if readable."""
-    dated = [
-        (day, observation)
-        for observation in observations
-        if observation.get("status") in FINAL_STATUSES
-        and (ASSESSMENT_SYSTEM, code) in {(s, c) for s, c, _ in codings(observation.get("code"))}
-        and (day := _effective(observation)) is not None
-    ]
-    if not dated:
-        return None
-    latest = max(dated, key=lambda pair: pair[0])[1]
-    values = [
-        c for s, c, _ in codings(latest.get("valueCodeableConcept")) if s == ASSESSMENT_SYSTEM
-    ]
-    if values and values[0] in ASSESSMENTS[code]:
-        return values[0]
-    reading.skip(f"{code} assessment with a value outside {', '.join(ASSESSMENTS[code])}")
-    return None
-
-
-def _active_conditions(conditions: Iterable[JsonObject]) -> list[tuple[str, str, str]]:
-    """Return (code, verification status, system) of each active ICD-10(-CM) condition."""
-    found: list[tuple[str, str, str]] = []
-    for condition in conditions:
-        clinical = {c for s, c, _ in codings(condition.get("clinicalStatus"))}
-        if not clinical & ACTIVE_CLINICAL:
-            continue
-        verification = next(
-            (
-                c
-                for s, c, _ in codings(condition.get("verificationStatus"))
-                if s == CONDITION_VERIFICATION
-            ),
-            "confirmed",  # FHIR: absent verification status is not "refuted"; see below
-        )
-        found.extend(
-            (code, verification, system)
-            for system, code, _ in codings(condition.get("code"))
-            if system in {ICD10, ICD10_CM}
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The prefetch, split by resource type."""
-
-    patient: JsonObject | None
-    observations: tuple[JsonObject, ...]
-    conditions: tuple[JsonObject, ...]
-    sent: frozenset[str]
-
-
-def split_prefetch(prefetch: Mapping[str, object]) -> Facts:
-    """Sort the prefetched resources by type, whichever key carried them."""
-    patient: JsonObject | None = None
-    observations: list[JsonObject] = []
-    conditions: list[JsonObject] = []
-    for value in prefetch.values():
-        for resource in resources(value):
-            kind = resource.get("resourceType")
-            if kind == "Patient":
-                patient = resource
-            elif kind == "Observation":
-                observations.append(resource)
-            elif kind == "Condition":
-                conditions.append(resource)
-    sent = frozenset(key for key, value in prefetch.items() if value is not None)
-    return Facts(patient, tuple(observations), tuple(conditions), sent)
-
-
-def _deficiency(facts: Facts, reading: Reading) -> DeficiencyStatus | None:
-    assessed = _assessment(facts.observations, DEFICIENCY_CODE, reading)
-    value = ASSESSMENTS[DEFICIENCY_CODE].get(assessed or "")
-    if isinstance(value, DeficiencyStatus):
-        return value
-    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if _DEFICIENCY.match(c)}
-    if "confirmed" in statuses:
-        return DeficiencyStatus.CONFIRMED
-    if statuses - {"refuted", "entered-in-error"}:
-        return DeficiencyStatus.UNKNOWN
-    if "refuted" in statuses:
-        return DeficiencyStatus.NOT_PRESENT
-    reading.need(
-        "deficiency status: no B12 deficiency assessment Observation"
-        f" ({ASSESSMENT_SYSTEM}|{DEFICIENCY_CODE}) and no ICD-10 D51 Condition"
-    )
-    return None
-
-
-def _neuro(facts: Facts, reading: Reading) -> NeurologicalInvolvement | None:
-    assessed = _assessment(facts.observations, NEURO_CODE, reading)
-    value = ASSESSMENTS[NEURO_CODE].get(assessed or "")
-    if isinstance(value, NeurologicalInvolvement):
-        return value
-    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if c == _SCD}
-    if "confirmed" in statuses:
-        return NeurologicalInvolvement.PRESENT
-    if statuses - {"refuted", "entered-in-error"}:
-        return NeurologicalInvolvement.UNKNOWN
-    reading.need(
-        "neurological involvement: no assessment Observation"
-        f" ({ASSESSMENT_SYSTEM}|{NEURO_CODE}) and no ICD-10 G32.0 Condition"
-    )
-    return None
-
-
-def read_profile(
-    facts: Facts, order: B12Order, today: datetime.date
-) -> tuple[PatientProfile, Reading]:
-    """Return the profile read from the prefetch and the order, with what is missing."""
-    reading = Reading()
-    age = _age(facts.patient, today, reading)
-    deficiency = _deficiency(facts, reading)
-    neuro = _neuro(facts, reading)
-    platelets = _quantity(
-        _latest(facts.observations, PLATELET_LOINC), PLATELET_UNITS, "platelets", reading
-    )
-    egfr = _quantity(_latest(facts.observations, EGFR_LOINC), EGFR_UNITS, "eGFR", reading)
-    confirmed = {
-        (code, system)
-        for code, status, system in _active_conditions(facts.conditions)
-        if status == "confirmed"
-    }
-    renal = any(_RENAL.match(code) for code, _ in confirmed)
-    nephropathy = any(
-        (system == ICD10_CM and code in _NEPHROPATHY_CM)
-        or (system == ICD10 and code in _NEPHROPATHY_WHO)
-        for code, system in confirmed
-    )
-    bariatric = any(code == _BARIATRIC_CM and system == ICD10_CM for code, system in confirmed)
-    profile = PatientProfile(
-        formulation=order.formulation,
-        age_years=age,
-        deficiency_status=deficiency,
-        neurological_involvement=neuro,
-        platelets_10e9_per_l=platelets,
-        egfr_ml_min_1_73m2=egfr,
-        renal_impairment_reported=renal,
-        diabetic_nephropathy=nephropathy,
-        bariatric_procedure=BariatricProcedure.OTHER if bariatric else BariatricProcedure.NONE,
-        site_request=order.regimen.site,
-    )
-    return profile, reading

@@ -160,7 +160,7 @@ def issue_record(*, allergic: bool, fresh_labs: bool) -> Json:
     )
 
 
-@pytest.mark.covers("D-CDS-READ", "D-CDS-RECENCY", "D-CDS-DISCLOSE", "D-CONTRA", "R-POP-CROHN")
+@pytest.mark.covers("D-CONTRA", "R-POP-CROHN", "D-PLT")
 def test_the_issue_record_gives_refer_monthly_rule_and_the_old_count_set_aside(
     client: httpx.Client,
 ) -> None:
@@ -185,7 +185,6 @@ def test_the_issue_record_gives_refer_monthly_rule_and_the_old_count_set_aside(
     assert "platelets: taken as not given" in str(assumed["detail"])
 
 
-@pytest.mark.covers("D-CDS-DISCLOSE", "D-CDS-RECENCY")
 def test_the_same_record_without_the_allergy_and_with_fresh_labs_names_values_and_dates(
     client: httpx.Client,
 ) -> None:
@@ -202,7 +201,7 @@ def test_the_same_record_without_the_allergy_and_with_fresh_labs_names_values_an
     assert "hypersensitivity" in str(cards["ASSUMED_FACTS"]["detail"])
 
 
-@pytest.mark.covers("D-CDS-DISCLOSE", "D-FIELDS")
+@pytest.mark.covers("D-FIELDS")
 def test_an_empty_record_is_never_an_empty_answer(client: httpx.Client) -> None:
     request = hook_request(observations=[], birth_date=None)
     request["prefetch"] = dict.fromkeys(cast("Json", request["prefetch"]))  # every key null

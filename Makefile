@@ -112,7 +112,7 @@ proto-check: $(STAMP) ## buf lint and format, no breaking change against main, g
 
 .PHONY: run
 run: $(RUN_STAMP) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1:8080 (CDS_PORT=...; contracts off; flags: make run ARGS="--help")
-	$(PY) -O -m server.cds_hooks --port $(CDS_PORT) $(CDS_ARGS) & cds=$$!; \
+	$(PY) -O -m server.cds_hooks --port $(CDS_PORT) --insecure-no-auth $(CDS_ARGS) & cds=$$!; \
 	trap 'kill $$cds 2>/dev/null' EXIT INT TERM; \
 	$(PY) -O -m server $(ARGS)
 
@@ -134,5 +134,5 @@ test-node: $(STAMP) $(GENERATED) $(TS_STAMP) ## TypeScript client: generated cod
 	cd $(TS) && node scripts/generate.mjs --check && npm test
 
 .PHONY: run-cds
-run-cds: $(RUN_STAMP) ## Serve only the CDS Hooks service on 127.0.0.1:8080 (flags: make run-cds CDS_ARGS="--help")
-	$(PY) -O -m server.cds_hooks $(CDS_ARGS)
+run-cds: $(RUN_STAMP) ## Serve only the CDS Hooks service on 127.0.0.1:8080, authentication off for a local trial (flags: make run-cds CDS_ARGS="--help")
+	$(PY) -O -m server.cds_hooks --insecure-no-auth $(CDS_ARGS)

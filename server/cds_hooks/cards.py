@@ -3,8 +3,9 @@
 - ``indicator``: the finding's severity (critical, warning, info), unchanged.
 - ``summary``: the finding's text when it is under 140 characters, else its first sentence or
   clause (or the text cut at a word, with an ellipsis); the whole text is in ``detail``.
-- ``detail`` (Markdown): the text, the rule IDs and the source references, what was not read
-  from the record, and the rule-set version.
+- ``detail`` (Markdown): the text, the rule IDs and the source references, every value read from
+  the record with its date and the service's date (D-CDS-DISCLOSE), and the rule-set version.
+  No card text names a machine code or a file path (D-WORDING); rule IDs are never cut.
 - ``source``: label with the rule IDs, the configured URL if any, and the finding code as
   ``topic``.
 - ``suggestions``: for a finding about the proposed regimen (dose, route, stop date, interval,
@@ -17,10 +18,11 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 from kernel.model import Code, Finding, Formulation, RegimenPlan, Severity
 from kernel.rules import RULE_SET_VERSION
@@ -70,8 +72,8 @@ class CardContext:
     draft_id: str | None
     draft_intent: str
     source_url: str | None
-    not_read: tuple[str, ...]
-    unread: tuple[str, ...]
+    today: datetime.date  # the service's date, which the hook is judged at (D-CDS-RECENCY)
+    used: tuple[str, ...]  # every value read from the record, with its date
 
 
 def summary_of(text: str) -> str:
@@ -90,22 +92,29 @@ def _card_uuid(context: CardContext, name: str) -> str:
     return str(uuid.uuid5(CARD_NAMESPACE, f"{context.hook_instance}|{context.order_key}|{name}"))
 
 
-def _source(context: CardContext, rule_ids: Sequence[str], topic: str) -> JsonObject:
+def _source(
+    context: CardContext | None, rule_ids: Sequence[str], topic: str, display: str
+) -> JsonObject:
     source: JsonObject = {
         "label": f"B12 dosing rules {RULE_SET_VERSION}: {', '.join(rule_ids)}",
-        "topic": {"system": fhir.CODE_SYSTEM, "code": topic, "display": topic},
+        "topic": {"system": fhir.CODE_SYSTEM, "code": topic, "display": display},
     }
-    if context.source_url is not None:
+    if context is not None and context.source_url is not None:
         source["url"] = context.source_url
     return source
 
 
 def _footer(context: CardContext) -> str:
     lines = [f"\n\nOrder: {context.order_label}."]
-    if context.unread:
-        lines.append("\n\nIn the record but not read: " + "; ".join(context.unread) + ".")
     lines.append(
-        "\n\nNot read from the record (taken as no, D-FIELDS): " + "; ".join(context.not_read) + "."
+        f"\n\nValues used (checked on {context.today.isoformat()}):\n\n"
+        + "\n".join(f"- {value}" for value in context.used)
+        if context.used
+        else f"\n\nNo value was read from the record (checked on {context.today.isoformat()})."
+    )
+    lines.append(
+        "\n\nFacts the record lacked, or held too old or in an unreadable form, are listed on"
+        " the card of assumed facts."
     )
     lines.append(f"\n\nRule set {RULE_SET_VERSION}. Decision support for clinicians.")
     return "".join(lines)
@@ -146,11 +155,11 @@ def finding_card(
         "summary": summary_of(finding.text),
         "indicator": INDICATORS[finding.severity],
         "detail": (
-            f"**{finding.severity.name.capitalize()} {code}.** {finding.text}\n\n"
+            f"**{finding.severity.name.capitalize()}.** {finding.text}\n\n"
             f"Rules: {', '.join(finding.rule_ids)}. Source references:"
             f" {', '.join(finding.source_references)}." + _footer(context)
         ),
-        "source": _source(context, finding.rule_ids, code),
+        "source": _source(context, finding.rule_ids, code, summary_of(finding.text)),
     }
     suggestions: list[JsonObject] = []
     own = plans.get(None)
@@ -180,7 +189,9 @@ def missing_facts_card(missing: Sequence[str], context: CardContext) -> JsonObje
             "The dosing rules need these facts, and the record does not give them (no value is"
             " assumed):\n\n" + "\n".join(f"- {fact}" for fact in missing) + _footer(context)
         ),
-        "source": _source(context, ("D-FIELDS", "D-INVALID"), "MISSING_FACTS"),
+        "source": _source(
+            context, ("D-FIELDS", "D-INVALID"), "MISSING_FACTS", "Required facts missing"
+        ),
     }
 
 
@@ -196,23 +207,40 @@ def invalid_card(violations: Sequence[str], context: CardContext) -> JsonObject:
             + "\n\nSupported: cyanocobalamin 1000 mcg/mL (RxNorm 309594) and hydroxocobalamin"
             " 1000 mcg/mL (RxNorm 317106), intramuscular." + _footer(context)
         ),
-        "source": _source(context, ("D-INVALID", "D-FORMULATIONS"), "INVALID_INPUT"),
+        "source": _source(
+            context, ("D-INVALID", "D-FORMULATIONS"), "INVALID_INPUT", "Order not checkable"
+        ),
     }
 
 
-def unread_card(context: CardContext) -> JsonObject:
-    """Return the info card listing record values that were present but could not be read."""
-    return {
-        "uuid": _card_uuid(context, "unread"),
+def assumed_facts_card(
+    assumed: Sequence[str], hook_instance: str, today: datetime.date, source_url: str | None
+) -> JsonObject:
+    """Return the one info card of a response listing every fact taken as "no" or "not given"
+    (D-CDS-DISCLOSE)."""
+    count = len(assumed)
+    card: JsonObject = {
+        "uuid": str(uuid.uuid5(CARD_NAMESPACE, f"{hook_instance}|assumed")),
         "summary": summary_of(
-            f"Some record values were not read for this B12 order ({len(context.unread)})"
+            f"{count} fact{'s' if count != 1 else ''} assumed: not in the record, too old or"
+            " unreadable"
         ),
         "indicator": "info",
         "detail": (
-            "These values are in the record (or its prefetch) but are not in a form the service"
-            " reads, so the check ran without them:\n\n"
-            + "\n".join(f"- {note}" for note in context.unread)
-            + _footer(context)
+            f'Checked on {today.isoformat()}. The check took these facts as "no" or "not'
+            ' given", because the record lacked them, held them too old (a platelet count counts'
+            " for 30 days, an eGFR for 365 days) or held them in a form this service cannot read."
+            " Record them to have them checked:\n\n"
+            + "\n".join(f"- {fact}" for fact in assumed)
+            + f"\n\nRule set {RULE_SET_VERSION}. Decision support for clinicians."
         ),
-        "source": _source(context, ("D-FIELDS",), "VALUES_NOT_READ"),
+        "source": _source(
+            None,
+            ("D-CDS-DISCLOSE", "D-CDS-RECENCY", "D-CDS-READ"),
+            "ASSUMED_FACTS",
+            "Facts assumed",
+        ),
     }
+    if source_url is not None:
+        cast("JsonObject", card["source"])["url"] = source_url
+    return card

@@ -1,4 +1,4 @@
-"""Reading kernel inputs from FHIR R4 JSON: the draft B12 order and the prefetched patient facts.
+"""Reading kernel inputs from FHIR R4 JSON: the draft B12 order (and the JSON helpers).
 
 Translation only: every fact is read from a code or a field named here, never inferred, and a
 fact that is not there stays absent. What each kernel field is read from:
@@ -25,128 +25,51 @@ to a contained ``Medication`` or one in the draft-orders Bundle):
   (ventrogluteal), 46862004 buttock (upper outer quadrant when the text says so, otherwise a
   buttock without quadrant), 206007 gluteus maximus (a buttock without quadrant).
 
-Patient facts (prefetch; see ``PREFETCH``):
-
-- ``age_years``: ``Patient.birthDate`` at the service's date (a partial date is read only when
-  every day it allows gives the same age).
-- ``platelets_10e9_per_l``: the most recent final/amended/corrected ``Observation`` with LOINC
-  777-3 or 26515-7 and a plain value (no comparator) in UCUM ``10*3/uL``, ``10*9/L`` or ``/nL``.
-- ``egfr_ml_min_1_73m2``: likewise, LOINC 33914-3, 48642-3, 48643-1, 62238-1, 88293-6, 88294-4 or
-  98979-8 in UCUM ``mL/min/{1.73_m2}``.
-- ``deficiency_status`` and ``neurological_involvement``: the most recent assessment
-  ``Observation`` coded in ``ASSESSMENT_SYSTEM`` (see ``ASSESSMENTS``); otherwise an active
-  ``Condition`` by its verification status: ICD-10 / ICD-10-CM D51.* (vitamin B12 deficiency
-  anaemia: confirmed -> CONFIRMED, refuted -> NOT_PRESENT, other statuses -> UNKNOWN), G32.0
-  (subacute combined degeneration of the spinal cord: confirmed -> PRESENT, provisional,
-  differential or unconfirmed -> UNKNOWN; a refuted one says nothing about other neurological
-  involvement).
-- ``renal_impairment_reported``: an active confirmed Condition N17.*, N18.3*, N18.4, N18.5,
-  N18.6 or N19 (acute kidney failure, chronic kidney disease stage 3 or worse, kidney failure).
-- ``diabetic_nephropathy``: ICD-10-CM E08.21, E09.21, E10.21, E11.21, E13.21; ICD-10 N08.3,
-  E10.2, E11.2, E12.2, E13.2, E14.2.
-- ``bariatric_procedure``: ICD-10-CM Z98.84 (bariatric surgery status) -> OTHER.
-
-Not read from the record (the kernel's meaning of an absent yes/no fact applies: no, D-FIELDS):
-folic acid started before B12, hypersensitivity to cobalt or B12, Leber's disease or tobacco
-amblyopia, ileal resection and Crohn's ileal involvement (and their lengths). Every card says so.
+Patient facts are read by ``server.cds_hooks.record`` from the codes of
+``server.cds_hooks.codes``.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from kernel import add_months
 from kernel.model import (
-    BariatricProcedure,
-    DeficiencyStatus,
     Formulation,
-    NeurologicalInvolvement,
-    PatientProfile,
     ProposedRegimen,
     Route,
     SiteRequest,
 )
-from server.export.fhir import CANONICAL_BASE
+from server.cds_hooks import codes
+from server.cds_hooks.codes import Fact
+from server.cds_hooks.jsonbody import BadRequestError
 
 JsonObject = dict[str, object]
 
-LOINC: Final = "http://loinc.org"
-SNOMED: Final = "http://snomed.info/sct"
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM: Final = "http://unitsofmeasure.org"
-ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
-ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-ASSESSMENT_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/assessment"
-
-PLATELET_LOINC: Final = frozenset({"777-3", "26515-7"})
-EGFR_LOINC: Final = frozenset(
-    {"33914-3", "48642-3", "48643-1", "62238-1", "88293-6", "88294-4", "98979-8"}
-)
-PLATELET_UNITS: Final = frozenset({"10*3/uL", "10*9/L", "/nL"})
-EGFR_UNITS: Final = frozenset({"mL/min/{1.73_m2}"})
-FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
-ACTIVE_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
-
-# Assessment Observations: code -> value code -> kernel value.
-DEFICIENCY_CODE: Final = "deficiency-status"
-NEURO_CODE: Final = "neurological-involvement"
-ASSESSMENTS: Final[Mapping[str, Mapping[str, DeficiencyStatus | NeurologicalInvolvement]]] = {
-    DEFICIENCY_CODE: {
-        "confirmed": DeficiencyStatus.CONFIRMED,
-        "not-present": DeficiencyStatus.NOT_PRESENT,
-        "unknown": DeficiencyStatus.UNKNOWN,
-    },
-    NEURO_CODE: {
-        "present": NeurologicalInvolvement.PRESENT,
-        "absent": NeurologicalInvolvement.ABSENT,
-        "unknown": NeurologicalInvolvement.UNKNOWN,
-    },
-}
-
+# The order's codes, from the one table (server.cds_hooks.codes).
+SNOMED: Final = codes.SNOMED
+RXNORM: Final = codes.RXNORM
+UCUM: Final = codes.UCUM
 RXNORM_FORMULATIONS: Final = {
-    "309594": Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML,
-    "317106": Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML,
+    row.code: (
+        Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
+        if row.value == "cyanocobalamin"
+        else Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML
+    )
+    for row in codes.rows_of(Fact.FORMULATION)
 }
+ROUTES: Final = {row.code: Route[row.value] for row in codes.rows_of(Fact.ROUTE)}
+SITES: Final = {row.code: SiteRequest[row.value] for row in codes.rows_of(Fact.SITE)}
+DOSE_UNITS_MCG: Final = {row.code: float(row.value) for row in codes.rows_of(Fact.DOSE_UNIT)}
 _B12_WORDS: Final = re.compile(r"cobalamin|vitamin\s*b\s*-?\s*12\b|\bb12\b", re.IGNORECASE)
-ROUTES: Final = {
-    "78421000": Route.INTRAMUSCULAR,
-    "34206005": Route.SUBCUTANEOUS,
-    "47625008": Route.INTRAVENOUS,
-    "26643006": Route.ORAL,
-}
-SITES: Final = {
-    "35259002": SiteRequest.DELTOID,
-    "1403006": SiteRequest.VASTUS_LATERALIS,
-    "78333006": SiteRequest.VENTROGLUTEAL,
-    "46862004": SiteRequest.GLUTEAL,
-    "206007": SiteRequest.GLUTEAL,
-}
-DOSE_UNITS_MCG: Final = {"ug": 1.0, "mg": 1000.0, "mL": 1000.0}
 MONTHS_PER: Final = {"mo": 1, "a": 12}
 DAYS_PER: Final = {"d": 1, "wk": 7}
 DAYS_PER_MONTH: Final = 30.4375  # UCUM's mo (mean Julian month), to read a weekly interval
-
-_RENAL: Final = re.compile(r"^(N17(\.\d+)?|N18\.(3\d?|4|5|6)|N19)$")
-_NEPHROPATHY_CM: Final = frozenset({"E08.21", "E09.21", "E10.21", "E11.21", "E13.21"})
-_NEPHROPATHY_WHO: Final = frozenset({"N08.3", "E10.2", "E11.2", "E12.2", "E13.2", "E14.2"})
-_DEFICIENCY: Final = re.compile(r"^D51(\.\d)?$")
-_SCD: Final = "G32.0"
-_BARIATRIC_CM: Final = "Z98.84"
-
-NOT_READ: Final = (
-    "folic acid started before B12",
-    "hypersensitivity to cobalt or vitamin B12",
-    "Leber's disease or tobacco amblyopia",
-    "ileal resection (and its length)",
-    "Crohn's disease with ileal involvement (and its length)",
-)
-
 
 class FhirInputError(ValueError):
     """The request's FHIR content is not what the hook requires (an HTTP 400)."""
@@ -317,7 +240,11 @@ def _dose(dosages: Sequence[JsonObject], reading: Reading) -> float | None:
             ):
                 reading.skip(f"dose {quantity.get('value')} {quantity.get('unit', '')}".strip())
                 continue
-            doses.add(value * DOSE_UNITS_MCG[unit])
+            dose_mcg = value * DOSE_UNITS_MCG[unit]
+            if not math.isfinite(dose_mcg):
+                message = "a doseQuantity is too large to be a dose"
+                raise BadRequestError(message)
+            doses.add(dose_mcg)
     if len(doses) > 1:
         reading.skip(f"several different doses per injection: {sorted(doses)} mcg")
         return None
@@ -328,22 +255,49 @@ def _repeat(dosage: JsonObject) -> JsonObject:
     return as_object((as_object(dosage.get("timing")) or {}).get("repeat")) or {}
 
 
-def _events(dosage: JsonObject) -> list[datetime.date]:
+@dataclass(frozen=True)
+class DosageBounds:
+    """How many dates one dosage may expand to, and where the dosage is in the request."""
+
+    max_dates: int
+    where: str  # the dosage's path in the request, for the reason of a refusal
+
+
+def _refuse(bounds: DosageBounds, part: str, why: str) -> BadRequestError:
+    return BadRequestError(f"{bounds.where}.{part} {why}")
+
+
+def _events(dosage: JsonObject, bounds: DosageBounds) -> list[datetime.date]:
     timing = as_object(dosage.get("timing")) or {}
     events = timing.get("event")
+    if isinstance(events, list) and len(events) > bounds.max_dates:
+        why = f"lists more than the {bounds.max_dates} dates a dosage may hold"
+        raise _refuse(bounds, "timing.event", why)
     days = [parse_date(value) for value in events] if isinstance(events, list) else []
     return [day for day in days if day is not None]
 
 
+def _count(repeat: JsonObject, bounds: DosageBounds) -> int | None:
+    """Return ``Timing.repeat.count``: a whole number from 1 to the dates a dosage may hold."""
+    if "count" not in repeat:
+        return None
+    count = number(repeat.get("count"))
+    if count is None or not count.is_integer() or not 1 <= count <= bounds.max_dates:
+        raise _refuse(
+            bounds, "timing.repeat.count", f"must be a whole number from 1 to {bounds.max_dates}"
+        )
+    return int(count)
+
+
 def _loading(
-    dosage: JsonObject, repeat: JsonObject, reading: Reading
+    dosage: JsonObject, repeat: JsonObject, reading: Reading, bounds: DosageBounds
 ) -> tuple[list[datetime.date], bool | None]:
     """Return the loading dates and open-ended flag of one day- or week-based dosage."""
-    bounds = as_object(repeat.get("boundsPeriod")) or {}
-    start, end = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
-    count = number(repeat.get("count"))
+    period_bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, end = parse_date(period_bounds.get("start")), parse_date(period_bounds.get("end"))
+    count = _count(repeat, bounds)
     open_ended = end is None and count is None and "boundsDuration" not in repeat
-    events = _events(dosage)
+    events = _events(dosage, bounds)
     if events:
         return events, open_ended
     frequency, period = number(repeat.get("frequency")) or 1.0, number(repeat.get("period"))
@@ -353,12 +307,36 @@ def _loading(
         return [], open_ended
     step = int(period) * DAYS_PER[unit]
     if count is not None:
-        total = int(count)
+        total = count
     elif end is not None:
+        if end < start:
+            raise _refuse(bounds, "timing.repeat.boundsPeriod", "ends before it starts")
         total = (end - start).days // step + 1
     else:  # open-ended: the first two weeks show the pattern
         total = 14 // step + 1
+    if total > bounds.max_dates:
+        raise _refuse(
+            bounds,
+            "timing.repeat",
+            f"expands to {total} dates, more than the {bounds.max_dates} a dosage may hold",
+        )
+    last = _days_after(start, step * (total - 1))
+    if last is None:
+        raise _refuse(bounds, "timing.repeat", "runs past the end of the calendar (year 9999)")
     return [start + datetime.timedelta(days=step * k) for k in range(total)], open_ended
+
+
+def _days_after(day: datetime.date, days: float) -> datetime.date | None:
+    """Return ``day`` + ``days`` (whole days), or None past the calendar's end."""
+    if days > (datetime.date.max - day).days:
+        return None
+    return day + datetime.timedelta(days=int(days))
+
+
+def _months_after(day: datetime.date, months: int) -> datetime.date | None:
+    """Return ``day`` + ``months`` calendar months (D-MONTH), or None past the calendar's end."""
+    months_left = (datetime.date.max.year - day.year) * 12 + (12 - day.month)
+    return None if months > months_left else add_months(day, months)
 
 
 def _every(repeat: JsonObject) -> tuple[float | None, float | None]:
@@ -371,29 +349,38 @@ def _every(repeat: JsonObject) -> tuple[float | None, float | None]:
     if period is None or frequency <= 0:
         return None, None
     if unit in DAYS_PER:
-        return period * DAYS_PER[unit] / frequency, None
+        days = period * DAYS_PER[unit] / frequency
+        return (days, None) if math.isfinite(days) else _too_long()
     if unit in MONTHS_PER:
-        return None, period * MONTHS_PER[unit] / frequency
+        months = period * MONTHS_PER[unit] / frequency
+        return (None, months) if math.isfinite(months) else _too_long()
     return None, None
 
 
+def _too_long() -> tuple[float | None, float | None]:
+    message = "a Timing.repeat period is too long to be a time between doses"
+    raise BadRequestError(message)
+
+
 def _maintenance(
-    repeat: JsonObject, reading: Reading
+    repeat: JsonObject, reading: Reading, bounds: DosageBounds
 ) -> tuple[float | None, datetime.date | None, datetime.date | None]:
     """Return the interval in months, start and stop date of a maintenance dosage."""
     days, months = _every(repeat)
     interval = months if months is not None else (None if days is None else days / DAYS_PER_MONTH)
-    bounds = as_object(repeat.get("boundsPeriod")) or {}
-    start, stop = parse_date(bounds.get("start")), parse_date(bounds.get("end"))
-    count = number(repeat.get("count"))
+    period_bounds = as_object(repeat.get("boundsPeriod")) or {}
+    start, stop = parse_date(period_bounds.get("start")), parse_date(period_bounds.get("end"))
+    count = _count(repeat, bounds)
     if stop is None and count is not None:
-        doses_after_first = max(int(count) - 1, 0)
+        doses_after_first = count - 1
         if start is not None and months is not None and months.is_integer():
-            stop = add_months(start, int(months) * doses_after_first)
+            stop = _months_after(start, int(months) * doses_after_first)
         elif start is not None and days is not None:
-            stop = start + datetime.timedelta(days=days * doses_after_first)
+            stop = _days_after(start, days * doses_after_first)
         else:
             reading.skip("maintenance dose count without a start date")
+        if start is not None and stop is None and (months is None or months.is_integer()):
+            raise _refuse(bounds, "timing.repeat", "runs past the end of the calendar (year 9999)")
     if "boundsDuration" in repeat and stop is None:
         reading.skip("maintenance bounded by a duration (give boundsPeriod.end)")
     return interval, start, stop
@@ -430,31 +417,59 @@ def _route(dosages: Sequence[JsonObject]) -> Route | None:
     return None
 
 
+@dataclass(frozen=True)
+class OrderBounds:
+    """How much of one B12 order is read: dosages per order, dates per dosage."""
+
+    max_dosages: int
+    max_dates_per_dosage: int
+
+
 def read_order(
-    order: JsonObject, bundle: Sequence[JsonObject], today: datetime.date
+    order: JsonObject,
+    bundle: Sequence[JsonObject],
+    today: datetime.date,
+    bounds: OrderBounds,
+    where: str,
 ) -> B12Order | None:
-    """Return the B12 order read from a draft MedicationRequest, or None if it is not B12."""
+    """Return the B12 order read from a draft MedicationRequest, or None if it is not B12.
+
+    ``where`` is the order's path in the request; an order over ``bounds`` is refused
+    (``BadRequestError``) with its reason.
+    """
     formulation = order_formulation(_medication_concept(order, bundle))
     if formulation is None:
         return None
     reading = Reading()
     dosages = objects(order.get("dosageInstruction"))
+    if len(dosages) > bounds.max_dosages:
+        message = (
+            f"{where}.dosageInstruction holds more than the {bounds.max_dosages} dosages"
+            " a B12 order may hold"
+        )
+        raise BadRequestError(message)
+    positions = {id(dosage): index for index, dosage in enumerate(dosages)}
     loading_dates: list[datetime.date] = []
     open_flags: list[bool] = []
     interval: float | None = None
     starts: list[datetime.date] = []
     stop: datetime.date | None = None
     lasting: list[JsonObject] = []
+    lasting_bounds: list[DosageBounds] = []
     for dosage in _in_sequence(dosages):
+        dosage_bounds = DosageBounds(
+            bounds.max_dates_per_dosage, f"{where}.dosageInstruction[{positions[id(dosage)]}]"
+        )
         repeat = _repeat(dosage)
         unit = text(repeat.get("periodUnit"))
         if unit in DAYS_PER and _is_loading(repeat):
-            days, open_ended = _loading(dosage, repeat, reading)
+            days, open_ended = _loading(dosage, repeat, reading, dosage_bounds)
             loading_dates.extend(days)
             starts.extend(days[:1])
             open_flags.extend([] if open_ended is None else [open_ended])
         elif unit in DAYS_PER or unit in MONTHS_PER:
             lasting.append(repeat)
+            lasting_bounds.append(dosage_bounds)
         elif repeat or "timing" in dosage:
             reading.skip(f"a dosage timing without a readable period ({unit or 'no unit'})")
     if len(lasting) > 1:
@@ -463,7 +478,7 @@ def read_order(
             " lasting phase is checked as maintenance)"
         )
     if lasting:
-        interval, start, stop = _maintenance(lasting[-1], reading)
+        interval, start, stop = _maintenance(lasting[-1], reading, lasting_bounds[-1])
         starts.extend([start] if start else [])
     authored = parse_date(order.get("authoredOn"))
     identifier = text(order.get("id"))
@@ -484,234 +499,3 @@ def read_order(
         start=min(starts) if starts else (authored or today),
         unread=tuple(reading.unread),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The patient.
-# ---------------------------------------------------------------------------------------------
-
-
-def _birth_range(raw: str) -> tuple[datetime.date, datetime.date] | None:
-    """Return the first and last day a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) allows."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", raw)
-    if match is None:
-        return None
-    year, month, day = match.groups()
-    try:
-        if day is not None:
-            exact = datetime.date(int(year), int(month), int(day))
-            return exact, exact
-        first = datetime.date(int(year), int(month) if month else 1, 1)
-    except ValueError:
-        return None
-    last = add_months(first, 1 if month else 12) - datetime.timedelta(days=1)
-    return first, last
-
-
-def _age(patient: JsonObject | None, today: datetime.date, reading: Reading) -> int | None:
-    if patient is None:
-        reading.need("age: no Patient in the prefetch ('patient')")
-        return None
-    raw = text(patient.get("birthDate"))
-    if raw is None:
-        reading.need("age: Patient.birthDate is not recorded")
-        return None
-    span = _birth_range(raw)
-    if span is None:
-        reading.need(f"age: Patient.birthDate {raw!r} is not a date")
-        return None
-    ages = {_years(born, today) for born in span}
-    if len(ages) != 1:
-        reading.need(f"age: Patient.birthDate {raw!r} is too imprecise for the age today")
-        return None
-    return ages.pop()
-
-
-def _years(born: datetime.date, today: datetime.date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _effective(observation: JsonObject) -> datetime.date | None:
-    period = as_object(observation.get("effectivePeriod")) or {}
-    return (
-        parse_date(observation.get("effectiveDateTime"))
-        or parse_date(observation.get("effectiveInstant"))
-        or parse_date(period.get("end"))
-        or parse_date(period.get("start"))
-    )
-
-
-def _latest(observations: Iterable[JsonObject], codes: frozenset[str]) -> JsonObject | None:
-    """Return the most recent dated final Observation with one of the LOINC ``codes``."""
-    dated = [
-        (day, observation)
-        for observation in observations
-        if observation.get("status") in FINAL_STATUSES
-        and any(s == LOINC and c in codes for s, c, _ in codings(observation.get("code")))
-        and (day := _effective(observation)) is not None
-    ]
-    return max(dated, key=lambda pair: pair[0])[1] if dated else None
-
-
-def _quantity(
-    observation: JsonObject | None, units: frozenset[str], name: str, reading: Reading
-) -> float | None:
-    if observation is None:
-        return None
-    quantity = as_object(observation.get("valueQuantity")) or {}
-    value, unit = number(quantity.get("value")), text(quantity.get("code"))
-    shown = f"{quantity.get('comparator', '')}{quantity.get('value')} {quantity.get('unit', '')}"
-    if value is None or quantity.get("system") != UCUM or unit not in units:
-        reading.skip(f"{name} {shown.strip()} (not a value in {', '.join(sorted(units))})")
-        return None
-    if "comparator" in quantity:
-        reading.skip(f"{name} {shown.strip()} (a bound, not a value)")
-        return None
-    return value
-
-
-def _assessment(observations: Iterable[JsonObject], code: str, reading: Reading) -> str | None:
-    """Return the value code of the most recent assessment Observation ``code``, if readable."""
-    dated = [
-        (day, observation)
-        for observation in observations
-        if observation.get("status") in FINAL_STATUSES
-        and (ASSESSMENT_SYSTEM, code) in {(s, c) for s, c, _ in codings(observation.get("code"))}
-        and (day := _effective(observation)) is not None
-    ]
-    if not dated:
-        return None
-    latest = max(dated, key=lambda pair: pair[0])[1]
-    values = [
-        c for s, c, _ in codings(latest.get("valueCodeableConcept")) if s == ASSESSMENT_SYSTEM
-    ]
-    if values and values[0] in ASSESSMENTS[code]:
-        return values[0]
-    reading.skip(f"{code} assessment with a value outside {', '.join(ASSESSMENTS[code])}")
-    return None
-
-
-def _active_conditions(conditions: Iterable[JsonObject]) -> list[tuple[str, str, str]]:
-    """Return (code, verification status, system) of each active ICD-10(-CM) condition."""
-    found: list[tuple[str, str, str]] = []
-    for condition in conditions:
-        clinical = {c for s, c, _ in codings(condition.get("clinicalStatus"))}
-        if not clinical & ACTIVE_CLINICAL:
-            continue
-        verification = next(
-            (
-                c
-                for s, c, _ in codings(condition.get("verificationStatus"))
-                if s == CONDITION_VERIFICATION
-            ),
-            "confirmed",  # FHIR: absent verification status is not "refuted"; see below
-        )
-        found.extend(
-            (code, verification, system)
-            for system, code, _ in codings(condition.get("code"))
-            if system in {ICD10, ICD10_CM}
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class Facts:
-    """The prefetch, split by resource type."""
-
-    patient: JsonObject | None
-    observations: tuple[JsonObject, ...]
-    conditions: tuple[JsonObject, ...]
-    sent: frozenset[str]
-
-
-def split_prefetch(prefetch: Mapping[str, object]) -> Facts:
-    """Sort the prefetched resources by type, whichever key carried them."""
-    patient: JsonObject | None = None
-    observations: list[JsonObject] = []
-    conditions: list[JsonObject] = []
-    for value in prefetch.values():
-        for resource in resources(value):
-            kind = resource.get("resourceType")
-            if kind == "Patient":
-                patient = resource
-            elif kind == "Observation":
-                observations.append(resource)
-            elif kind == "Condition":
-                conditions.append(resource)
-    sent = frozenset(key for key, value in prefetch.items() if value is not None)
-    return Facts(patient, tuple(observations), tuple(conditions), sent)
-
-
-def _deficiency(facts: Facts, reading: Reading) -> DeficiencyStatus | None:
-    assessed = _assessment(facts.observations, DEFICIENCY_CODE, reading)
-    value = ASSESSMENTS[DEFICIENCY_CODE].get(assessed or "")
-    if isinstance(value, DeficiencyStatus):
-        return value
-    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if _DEFICIENCY.match(c)}
-    if "confirmed" in statuses:
-        return DeficiencyStatus.CONFIRMED
-    if statuses - {"refuted", "entered-in-error"}:
-        return DeficiencyStatus.UNKNOWN
-    if "refuted" in statuses:
-        return DeficiencyStatus.NOT_PRESENT
-    reading.need(
-        "deficiency status: no B12 deficiency assessment Observation"
-        f" ({ASSESSMENT_SYSTEM}|{DEFICIENCY_CODE}) and no ICD-10 D51 Condition"
-    )
-    return None
-
-
-def _neuro(facts: Facts, reading: Reading) -> NeurologicalInvolvement | None:
-    assessed = _assessment(facts.observations, NEURO_CODE, reading)
-    value = ASSESSMENTS[NEURO_CODE].get(assessed or "")
-    if isinstance(value, NeurologicalInvolvement):
-        return value
-    statuses = {v for c, v, _ in _active_conditions(facts.conditions) if c == _SCD}
-    if "confirmed" in statuses:
-        return NeurologicalInvolvement.PRESENT
-    if statuses - {"refuted", "entered-in-error"}:
-        return NeurologicalInvolvement.UNKNOWN
-    reading.need(
-        "neurological involvement: no assessment Observation"
-        f" ({ASSESSMENT_SYSTEM}|{NEURO_CODE}) and no ICD-10 G32.0 Condition"
-    )
-    return None
-
-
-def read_profile(
-    facts: Facts, order: B12Order, today: datetime.date
-) -> tuple[PatientProfile, Reading]:
-    """Return the profile read from the prefetch and the order, with what is missing."""
-    reading = Reading()
-    age = _age(facts.patient, today, reading)
-    deficiency = _deficiency(facts, reading)
-    neuro = _neuro(facts, reading)
-    platelets = _quantity(
-        _latest(facts.observations, PLATELET_LOINC), PLATELET_UNITS, "platelets", reading
-    )
-    egfr = _quantity(_latest(facts.observations, EGFR_LOINC), EGFR_UNITS, "eGFR", reading)
-    confirmed = {
-        (code, system)
-        for code, status, system in _active_conditions(facts.conditions)
-        if status == "confirmed"
-    }
-    renal = any(_RENAL.match(code) for code, _ in confirmed)
-    nephropathy = any(
-        (system == ICD10_CM and code in _NEPHROPATHY_CM)
-        or (system == ICD10 and code in _NEPHROPATHY_WHO)
-        for code, system in confirmed
-    )
-    bariatric = any(code == _BARIATRIC_CM and system == ICD10_CM for code, system in confirmed)
-    profile = PatientProfile(
-        formulation=order.formulation,
-        age_years=age,
-        deficiency_status=deficiency,
-        neurological_involvement=neuro,
-        platelets_10e9_per_l=platelets,
-        egfr_ml_min_1_73m2=egfr,
-        renal_impairment_reported=renal,
-        diabetic_nephropathy=nephropathy,
-        bariatric_procedure=BariatricProcedure.OTHER if bariatric else BariatricProcedure.NONE,
-        site_request=order.regimen.site,
-    )
-    return profile, reading

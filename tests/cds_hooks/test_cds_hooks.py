@@ -5,8 +5,9 @@ free port of 127.0.0.1 in a thread, httpx calls it; one test runs ``python -m se
 from __future__ import annotations
 
 import copy
-import datetime
+import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,25 +17,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final, cast
 
+import cds_tokens
 import httpx
 import pytest
 import uvicorn
+from cds_records import (
+    SELECT,
+    SIGN,
+    TODAY,
+    UCUM,
+    Json,
+    condition,
+    default_observations,
+    hook_request,
+    observation,
+    order,
+    quantity,
+)
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from server.cds_hooks.app import create_app
+from server.cds_hooks.auth import AuthSettings, TrustedIssuer
+from server.cds_hooks.limits import DEFAULT_LIMITS
+from server.cds_hooks.serving import uvicorn_config
 
-Json = dict[str, object]
-
-TODAY: Final = datetime.date(2025, 6, 2)
-ASSESSMENT: Final = "https://b12-dosing.example/fhir/CodeSystem/assessment"
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-SNOMED: Final = "http://snomed.info/sct"
-UCUM: Final = "http://unitsofmeasure.org"
-LOINC: Final = "http://loinc.org"
-ICD10_CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-SIGN: Final = "/cds-services/b12-dosing-order-sign"
 EHR_ORIGIN: Final = "https://ehr.example"
-SELECT: Final = "/cds-services/b12-dosing-order-select"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,17 +49,21 @@ SELECT: Final = "/cds-services/b12-dosing-order-select"
 # ---------------------------------------------------------------------------------------------
 
 
+KEYS: Final = cds_tokens.EhrKeys()
+
+
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(today=lambda: TODAY, cors_origins=[EHR_ORIGIN]),
-        log_level="warning",
-        lifespan="off",
-        ws="none",
+    jwks = KEYS.write_jwks(tmp_path_factory.mktemp("jwks") / "ehr.json")
+    auth = AuthSettings(
+        service_url=f"http://127.0.0.1:{port}",
+        issuers=(TrustedIssuer(cds_tokens.ISSUER, jwks_file=jwks),),
     )
+    app = create_app(auth=auth, today=lambda: TODAY, cors_origins=[EHR_ORIGIN])
+    config = uvicorn_config(app, host="127.0.0.1", port=port, limits=DEFAULT_LIMITS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -68,139 +79,15 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with httpx.Client(
+        base_url=base_url, timeout=10, auth=cds_tokens.SignedCalls(KEYS, base_url)
+    ) as http:
         yield http
 
 
 # ---------------------------------------------------------------------------------------------
 # Requests.
 # ---------------------------------------------------------------------------------------------
-
-
-def order(
-    *,
-    dose: Json | None = None,
-    rxnorm: str = "309594",
-    text: str = "Cyanocobalamin 1000 mcg/mL injection",
-    repeat: Json | None = None,
-    extra_dosages: list[Json] | None = None,
-) -> Json:
-    dosage: Json = {
-        "timing": {"repeat": repeat or {"frequency": 1, "period": 1, "periodUnit": "mo"}},
-        "route": {"coding": [{"system": SNOMED, "code": "78421000"}]},
-        "site": {"coding": [{"system": SNOMED, "code": "35259002"}]},
-        "doseAndRate": [
-            {"doseQuantity": dose or {"value": 1000, "unit": "mcg", "system": UCUM, "code": "ug"}}
-        ],
-    }
-    return {
-        "resourceType": "MedicationRequest",
-        "id": "draft-1",
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": "Patient/p1"},
-        "medicationCodeableConcept": {
-            "coding": [{"system": RXNORM, "code": rxnorm}],
-            "text": text,
-        },
-        "dosageInstruction": [dosage, *(extra_dosages or [])],
-    }
-
-
-def observation(code: str, value: Json, system: str = LOINC) -> Json:
-    found: Json = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": system, "code": code}]},
-        "effectiveDateTime": "2025-05-20",
-    }
-    found.update(value)
-    return found
-
-
-def quantity(value: float, code: str, **extra: object) -> Json:
-    return {"valueQuantity": {"value": value, "system": UCUM, "code": code, **extra}}
-
-
-def assessment(code: str, answer: str) -> Json:
-    value: Json = {"valueCodeableConcept": {"coding": [{"system": ASSESSMENT, "code": answer}]}}
-    return observation(code, value, ASSESSMENT)
-
-
-def condition(code: str, verification: str = "confirmed") -> Json:
-    return {
-        "resourceType": "Condition",
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "verificationStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                    "code": verification,
-                }
-            ]
-        },
-        "code": {"coding": [{"system": ICD10_CM, "code": code}]},
-        "subject": {"reference": "Patient/p1"},
-    }
-
-
-def bundle(*items: Json) -> Json:
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": item} for item in items],
-    }
-
-
-def default_observations(egfr: float = 90.0) -> list[Json]:
-    return [
-        observation("98979-8", quantity(egfr, "mL/min/{1.73_m2}")),
-        observation("777-3", quantity(250, "10*3/uL")),
-        assessment("deficiency-status", "confirmed"),
-        assessment("neurological-involvement", "absent"),
-    ]
-
-
-def hook_request(
-    *orders: Json,
-    hook: str = "order-sign",
-    observations: list[Json] | None = None,
-    conditions: list[Json] | None = None,
-    birth_date: str = "1970-03-02",
-    selections: list[str] | None = None,
-) -> Json:
-    context: Json = {
-        "userId": "Practitioner/u1",
-        "patientId": "p1",
-        "draftOrders": {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [{"resource": item} for item in (orders or (order(),))],
-        },
-    }
-    if hook == "order-select":
-        context["selections"] = (
-            selections if selections is not None else ["MedicationRequest/draft-1"]
-        )
-    return {
-        "hook": hook,
-        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": context,
-        "prefetch": {
-            "patient": {"resourceType": "Patient", "id": "p1", "birthDate": birth_date},
-            "observations": bundle(
-                *(observations if observations is not None else default_observations())
-            ),
-            "conditions": bundle(*(conditions or [])),
-        },
-    }
 
 
 def cards_of(client: httpx.Client, request: Json, path: str = SIGN) -> list[Json]:
@@ -223,7 +110,9 @@ def check_card_shape(card: Json) -> None:
     assert isinstance(source["label"], str)
     assert source["label"]
     assert isinstance(card["detail"], str)
-    assert "Not read from the record" in card["detail"]
+    for text in (card["summary"], card["detail"], source["label"]):
+        assert not MACHINE_CODE.search(str(text)), text  # D-WORDING
+        assert not FILE_PATH.search(str(text)), text
     suggestions = cast("list[Json]", card.get("suggestions", []))
     if suggestions:
         assert card["selectionBehavior"] == "at-most-one"
@@ -233,8 +122,31 @@ def check_card_shape(card: Json) -> None:
             MedicationRequest.model_validate(action["resource"])
 
 
+MACHINE_CODE: Final = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+FILE_PATH: Final = re.compile(r"\b[\w-]+/[\w./-]+\.(py|md|yaml|json)\b")
+
+
+def findings(found: list[Json]) -> dict[str, Json]:
+    """The cards by topic, without the response's one card of assumed facts (checked here)."""
+    assumed = [card for card in found if _topic(card) == "ASSUMED_FACTS"]
+    assert len(assumed) <= 1
+    if found:
+        assert assumed == [found[-1]], "the card of assumed facts comes last, once"
+    return {_topic(card): card for card in found if _topic(card) != "ASSUMED_FACTS"}
+
+
+def assumed_card(found: list[Json]) -> Json:
+    (card,) = [card for card in found if _topic(card) == "ASSUMED_FACTS"]
+    assert card["indicator"] == "info"
+    return card
+
+
+def _topic(card: Json) -> str:
+    return str(cast("Json", cast("Json", card["source"])["topic"])["code"])
+
+
 def by_code(found: list[Json]) -> dict[str, Json]:
-    return {str(cast("Json", card["source"])["topic"]["code"]): card for card in found}  # type: ignore[index]
+    return findings(found)
 
 
 def suggested(card: Json) -> list[Json]:
@@ -265,7 +177,15 @@ def test_discovery_lists_both_order_hooks_with_prefetch(client: httpx.Client) ->
     }
     for service in services:
         prefetch = cast("Json", service["prefetch"])
-        assert set(prefetch) == {"patient", "observations", "conditions"}
+        assert set(prefetch) == {
+            "patient",
+            "observations",
+            "conditions",
+            "allergies",
+            "medicationRequests",
+            "medicationStatements",
+            "procedures",
+        }
         assert "{{context.patientId}}" in str(prefetch["observations"])
         for code in ("777-3", "26515-7", "98979-8", "33914-3", "62238-1"):
             assert f"http://loinc.org|{code}" in str(prefetch["observations"])
@@ -320,7 +240,7 @@ def test_100_mcg_monthly_gives_the_dose_finding_card(client: httpx.Client) -> No
 
 
 def test_an_order_that_follows_the_rules_gives_no_card(client: httpx.Client) -> None:
-    assert cards_of(client, hook_request()) == []
+    assert by_code(cards_of(client, hook_request())) == {}
 
 
 def test_dose_in_millilitres_is_read_at_1000_mcg_per_ml(client: httpx.Client) -> None:
@@ -379,9 +299,9 @@ def test_a_bounded_weekly_bridge_before_monthly_is_not_a_stop(client: httpx.Clie
     }
     request = order(extra_dosages=[weekly])
     cast("list[Json]", request["dosageInstruction"])[0]["sequence"] = 2
-    cards = by_code(cards_of(client, hook_request(request)))
-    assert set(cards) == {"VALUES_NOT_READ"}  # no LIFELONG: the monthly phase has no end
-    assert "intermediate phase" in str(cards["VALUES_NOT_READ"]["detail"])
+    found = cards_of(client, hook_request(request))
+    assert by_code(found) == {}  # no LIFELONG: the monthly phase has no end
+    assert "intermediate phase" in str(assumed_card(found)["detail"])
 
 
 @pytest.mark.covers("R-LOAD-STD", "D-LOAD-DAYS", "D-CHECK")
@@ -394,7 +314,7 @@ def test_loading_dates_are_read_from_timing_events(client: httpx.Client) -> None
         },
         "doseAndRate": [{"doseQuantity": {"value": 1, "system": UCUM, "code": "mg"}}],
     }
-    assert cards_of(client, hook_request(order(extra_dosages=[loading]))) == []
+    assert by_code(cards_of(client, hook_request(order(extra_dosages=[loading])))) == {}
     loading["timing"] = {
         "event": standard[:3],
         "repeat": {"frequency": 3, "period": 1, "periodUnit": "wk"},
@@ -418,15 +338,14 @@ def test_renal_impairment_from_a_ckd_condition(client: httpx.Client) -> None:
     request = hook_request(conditions=[condition("N18.4")])
     assert set(by_code(cards_of(client, request))) == {"RENAL_PREFER_HYDROXOCOBALAMIN"}
     refuted = hook_request(conditions=[condition("N18.4", "refuted")])
-    assert cards_of(client, refuted) == []
+    assert by_code(cards_of(client, refuted)) == {}
 
 
 @pytest.mark.covers("D-FIELDS")
 def test_a_missing_required_fact_gives_one_card_naming_it(client: httpx.Client) -> None:
     observations = [o for o in default_observations() if "neurological" not in str(o["code"])]
     found = cards_of(client, hook_request(observations=observations))
-    assert len(found) == 1
-    (card,) = found
+    (card,) = by_code(found).values()
     assert card["indicator"] == "warning"
     assert "not checked" in str(card["summary"])
     assert "neurological involvement" in str(card["detail"])
@@ -436,20 +355,19 @@ def test_a_missing_required_fact_gives_one_card_naming_it(client: httpx.Client) 
 
 def test_an_imprecise_birth_date_is_not_rounded_into_an_age(client: httpx.Client) -> None:
     # Born some day in 1970: on 2 June 2025 that is 54 or 55 years.
-    found = cards_of(client, hook_request(birth_date="1970"))
-    assert len(found) == 1
-    assert "imprecise" in str(found[0]["detail"])
+    found = by_code(cards_of(client, hook_request(birth_date="1970")))
+    assert set(found) == {"MISSING_FACTS"}
+    assert "imprecise" in str(found["MISSING_FACTS"]["detail"])
     # Born some day in January 1970: 55 whichever day.
-    assert cards_of(client, hook_request(birth_date="1970-01")) == []
+    assert by_code(cards_of(client, hook_request(birth_date="1970-01"))) == {}
 
 
 def test_a_bound_instead_of_a_value_is_not_read_and_says_so(client: httpx.Client) -> None:
     observations = default_observations()
     observations[0] = observation("98979-8", quantity(15, "mL/min/{1.73_m2}", comparator="<"))
-    cards = by_code(cards_of(client, hook_request(observations=observations)))
-    assert set(cards) == {"VALUES_NOT_READ"}
-    assert cards["VALUES_NOT_READ"]["indicator"] == "info"
-    assert "eGFR <15" in str(cards["VALUES_NOT_READ"]["detail"])
+    found = cards_of(client, hook_request(observations=observations))
+    assert by_code(found) == {}
+    assert "<15" in str(assumed_card(found)["detail"])
 
 
 def test_platelets_in_an_unsupported_unit_are_not_read(client: httpx.Client) -> None:
@@ -457,19 +375,19 @@ def test_platelets_in_an_unsupported_unit_are_not_read(client: httpx.Client) -> 
     observations[1] = observation("777-3", quantity(250000, "/uL"))
     cards = by_code(cards_of(client, hook_request(observations=observations)))
     # Platelets not given: the kernel's own warning, plus the note of what was not read.
-    assert set(cards) == {"PLATELETS_NOT_ASSESSED", "VALUES_NOT_READ"}
+    assert set(cards) == {"PLATELETS_NOT_ASSESSED"}
 
 
 def test_an_unsupported_b12_product_is_reported_not_checked(client: httpx.Client) -> None:
     request = hook_request(order(rxnorm="000000", text="Methylcobalamin 500 mcg/mL injection"))
-    found = cards_of(client, request)
-    assert len(found) == 1
-    assert "profile.formulation" in str(found[0]["detail"])
+    found = by_code(cards_of(client, request))
+    assert set(found) == {"INVALID_INPUT"}
+    assert "formulation: unsupported formulation" in str(found["INVALID_INPUT"]["detail"])
 
 
 def test_orders_that_are_not_b12_are_ignored(client: httpx.Client) -> None:
     other = order(rxnorm="197361", text="Amlodipine 5 mg oral tablet")
-    assert cards_of(client, hook_request(other)) == []
+    assert cards_of(client, hook_request(other)) == []  # no B12 order: nothing to say
 
 
 def test_order_select_reads_only_the_selected_orders(client: httpx.Client) -> None:
@@ -477,7 +395,7 @@ def test_order_select_reads_only_the_selected_orders(client: httpx.Client) -> No
     selected = hook_request(low, hook="order-select")
     assert set(by_code(cards_of(client, selected, SELECT))) == {"DOSE_BELOW_RECOMMENDED"}
     unselected = hook_request(low, hook="order-select", selections=["MedicationRequest/other"])
-    assert cards_of(client, unselected, SELECT) == []
+    assert cards_of(client, unselected, SELECT) == []  # no B12 order selected
 
 
 def test_card_uuids_are_unique_and_stable(client: httpx.Client) -> None:
@@ -486,17 +404,73 @@ def test_card_uuids_are_unique_and_stable(client: httpx.Client) -> None:
         observations=default_observations(egfr=40.0),
     )
     first = [card["uuid"] for card in cards_of(client, request)]
-    assert len(first) == len(set(first)) == 2
+    assert len(first) == len(set(first)) == 3  # two findings and the assumed facts
     assert [card["uuid"] for card in cards_of(client, request)] == first
 
 
-def test_feedback_is_accepted(client: httpx.Client) -> None:
-    feedback = {
-        "feedback": [
-            {"card": "x", "outcome": "accepted", "outcomeTimestamp": "2025-06-02T10:00:00Z"}
-        ]
+def test_feedback_is_checked_and_counted_and_its_content_never_logged(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    comment = "Patient Jane Roe 1931-07-19 declined"
+    accepted: Json = {
+        "card": "card-1",
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": "suggestion-1"}],
+        "outcomeTimestamp": "2025-06-02T10:00:00Z",
     }
-    assert client.post(f"{SIGN}/feedback", json=feedback).status_code == 200
+    overridden: Json = {
+        "card": "card-2",
+        "outcome": "overridden",
+        "overrideReason": {"userComment": comment},
+        "outcomeTimestamp": "2025-06-02T10:00:01.52+01:00",
+    }
+    before = client.get("/stats").json()["feedback"]["b12-dosing-order-sign"]
+    with caplog.at_level(logging.INFO, logger="b12_dosing.cds_hooks"):
+        response = client.post(f"{SIGN}/feedback", json={"feedback": [accepted, overridden]})
+    assert response.status_code == 200
+    assert response.json() == {}
+    after = client.get("/stats").json()["feedback"]["b12-dosing-order-sign"]
+    assert after == {"accepted": before["accepted"] + 1, "overridden": before["overridden"] + 1}
+    assert "accepted=1 overridden=1" in caplog.text
+    for secret in (comment, "card-1", "suggestion-1"):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"outcome": "overridden", "outcomeTimestamp": "2025-06-02T10:00:00Z"}, "card"),
+        (
+            {"card": "c", "outcome": "ignored", "outcomeTimestamp": "2025-06-02T10:00:00Z"},
+            "outcome",
+        ),
+        (
+            {"card": "c", "outcome": "accepted", "outcomeTimestamp": "2025-06-02T10:00:00Z"},
+            "acceptedSuggestions",
+        ),
+        ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "2025-06-02"}, "RFC 3339"),
+        (
+            {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2025-06-02T10:00:00"},
+            "RFC 3339",
+        ),
+        ({"card": "c", "outcome": "overridden"}, "outcomeTimestamp"),
+        (
+            {
+                "card": "c",
+                "outcome": "overridden",
+                "overrideReason": "x",
+                "outcomeTimestamp": "2025-06-02T10:00:00Z",
+            },
+            "overrideReason",
+        ),
+    ],
+)
+def test_feedback_that_does_not_follow_the_specification_is_400(
+    client: httpx.Client, item: Json, reason: str
+) -> None:
+    response = client.post(f"{SIGN}/feedback", json={"feedback": [item]})
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
     assert client.post(f"{SIGN}/feedback", json={}).status_code == 400
 
 
@@ -539,7 +513,7 @@ def _broken(change: str) -> Json:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ("hook", "answers the hook 'order-sign', not 'patient-view'"),
+        ("hook", "answers the hook 'order-sign' only"),
         ("hookInstance", "hookInstance is required"),
         ("context", "context is required and must be a JSON object"),
         ("patientId", "context.patientId is required"),
@@ -590,7 +564,16 @@ def test_python_m_server_cds_hooks_serves_discovery() -> None:
         port = probe.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-        [sys.executable, "-m", "server.cds_hooks", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "server.cds_hooks",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--insecure-no-auth",
+        ],
         cwd=root,
         env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'clients' / 'python'}"},
         stdout=subprocess.DEVNULL,

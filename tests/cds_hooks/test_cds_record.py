@@ -1,0 +1,380 @@
+"""Reading the whole record (D-CDS-READ, D-CDS-RECENCY, D-CDS-DISCLOSE, D-CDS-PREFETCH) over real
+HTTP with real signed tokens; the EHR's FHIR server, where one is used, is a local fake on
+127.0.0.1 that checks the bearer token it was given."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Final, cast
+
+import cds_harness
+import cds_tokens
+import httpx
+import pytest
+from cds_records import (
+    ICD10_CM,
+    LOINC,
+    RXNORM,
+    SIGN,
+    SNOMED,
+    TODAY,
+    UCUM,
+    Json,
+    assessment,
+    bundle,
+    condition,
+    hook_request,
+    observation,
+    order,
+    quantity,
+)
+
+from server.cds_hooks.app import create_app
+from server.cds_hooks.auth import AuthSettings, TrustedIssuer
+from server.cds_hooks.limits import DEFAULT_LIMITS
+
+pytestmark = pytest.mark.e2e
+
+KEYS: Final = cds_tokens.EhrKeys()
+FHIR_TOKEN: Final = "opaque-fhir-token-5d1e"  # noqa: S105 (a test value, not a credential)
+ALLERGY_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+
+
+# ---------------------------------------------------------------------------------------------
+# The service and a fake EHR FHIR server.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeFhir:
+    """A FHIR server on 127.0.0.1: answers each search by resource type, records the calls."""
+
+    resources: dict[str, object] = field(default_factory=dict)
+    status: int = 200
+    delay_seconds: float = 0.0
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    base_url: str = ""
+
+
+@pytest.fixture(scope="module")
+def fake_fhir() -> Iterator[FakeFhir]:
+    state = FakeFhir()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.calls.append((self.path, self.headers.get("authorization", "")))
+            time.sleep(state.delay_seconds)
+            kind = self.path.split("/")[-1].split("?")[0] if "?" in self.path else "Patient"
+            body = json.dumps(state.resources.get(kind, bundle())).encode()
+            self.send_response(state.status)
+            self.send_header("content-type", "application/fhir+json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/fhir"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    jwks = KEYS.write_jwks(tmp_path_factory.mktemp("jwks") / "ehr.json")
+    limits = dataclasses.replace(DEFAULT_LIMITS, fhir_read_seconds=0.5, fhir_total_seconds=1.0)
+    with cds_harness.listening_socket() as sock:
+        auth = AuthSettings(
+            service_url=cds_harness.url_of(sock),
+            issuers=(TrustedIssuer(cds_tokens.ISSUER, jwks_file=jwks),),
+        )
+        app = create_app(auth=auth, today=lambda: TODAY, limits=limits)
+        with (
+            cds_harness.serve_in_thread(app, sock) as base_url,
+            httpx.Client(
+                base_url=base_url, timeout=10, auth=cds_tokens.SignedCalls(KEYS, base_url)
+            ) as http,
+        ):
+            yield http
+
+
+def call(client: httpx.Client, request: Json) -> list[Json]:
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 200, response.text
+    return cast("list[Json]", response.json()["cards"])
+
+
+def by_topic(found: list[Json]) -> dict[str, Json]:
+    return {str(cast("Json", cast("Json", c["source"])["topic"])["code"]): c for c in found}
+
+
+# ---------------------------------------------------------------------------------------------
+# The record of the issue: anaphylaxis to cyanocobalamin, K50.0, platelets from 2015.
+# ---------------------------------------------------------------------------------------------
+
+
+def allergy(substance: str, code: str | None = None, status: str = "active") -> Json:
+    concept: Json = {"text": substance}
+    if code is not None:
+        concept["coding"] = [{"system": RXNORM, "code": code, "display": substance}]
+    return {
+        "resourceType": "AllergyIntolerance",
+        "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": status}]},
+        "criticality": "high",
+        "code": concept,
+        "reaction": [{"manifestation": [{"text": "Anaphylaxis"}]}],
+        "recordedDate": "2019-04-02",
+    }
+
+
+def dated(resource: Json, day: str) -> Json:
+    return {**resource, "effectiveDateTime": day}
+
+
+THREE_MONTHLY: Final[Json] = {"frequency": 1, "period": 3, "periodUnit": "mo"}
+
+
+def issue_record(*, allergic: bool, fresh_labs: bool) -> Json:
+    platelets_day = "2025-05-28" if fresh_labs else "2015-03-10"
+    observations = [
+        dated(observation("777-3", quantity(210, "10*3/uL")), platelets_day),
+        dated(observation("98979-8", quantity(85, "mL/min/{1.73_m2}")), "2025-05-28"),
+        assessment("deficiency-status", "confirmed"),
+        assessment("neurological-involvement", "absent"),
+    ]
+    return hook_request(
+        order(repeat=THREE_MONTHLY),
+        observations=observations,
+        conditions=[condition("K50.0")],
+        allergies=[allergy("Cyanocobalamin", "11248")] if allergic else [],
+    )
+
+
+@pytest.mark.covers("D-CONTRA", "R-POP-CROHN", "D-PLT")
+def test_the_issue_record_gives_refer_monthly_rule_and_the_old_count_set_aside(
+    client: httpx.Client,
+) -> None:
+    found = call(client, issue_record(allergic=True, fresh_labs=False))
+    cards = by_topic(found)
+    refer = cards["REFER_CONDITION_PRESENT"]
+    assert refer["indicator"] == "critical"
+    assert "contraindicated" in str(refer["summary"]).lower() + str(refer["detail"]).lower()
+    assert "hypersensitivity to cobalt or vitamin B12: yes (Anaphylaxis, criticality high)" in str(
+        refer["detail"]
+    )
+    monthly = cards["INTERVAL_MONTHLY_RULE"]
+    assert monthly["indicator"] == "critical"
+    assert "Crohn's disease with ileal involvement: yes, length not recorded" in str(
+        monthly["detail"]
+    )
+    assert cards["PLATELETS_NOT_ASSESSED"]["indicator"] == "warning"
+    assumed = cards["ASSUMED_FACTS"]
+    assert found[-1] is not None
+    assert by_topic(found[-1:]) == {"ASSUMED_FACTS": assumed}
+    assert "210 10*3/uL on 2015-03-10, is older than 30 days" in str(assumed["detail"])
+    assert "platelets: taken as not given" in str(assumed["detail"])
+
+
+def test_the_same_record_without_the_allergy_and_with_fresh_labs_names_values_and_dates(
+    client: httpx.Client,
+) -> None:
+    cards = by_topic(call(client, issue_record(allergic=False, fresh_labs=True)))
+    assert "REFER_CONDITION_PRESENT" not in cards
+    assert "PLATELETS_NOT_ASSESSED" not in cards
+    monthly = cards["INTERVAL_MONTHLY_RULE"]
+    detail = str(monthly["detail"])
+    assert "Values used (checked on 2025-06-02)" in detail
+    assert "platelets: 210 x10^9/L on 2025-05-28" in detail
+    assert "eGFR: 85 mL/min/1.73 m2 on 2025-05-28" in detail
+    assert "age: 55 years" in detail
+    assert "deficiency status: confirmed on 2025-05-20" in detail
+    assert "hypersensitivity" in str(cards["ASSUMED_FACTS"]["detail"])
+
+
+@pytest.mark.covers("D-FIELDS")
+def test_an_empty_record_is_never_an_empty_answer(client: httpx.Client) -> None:
+    request = hook_request(observations=[], birth_date=None)
+    request["prefetch"] = dict.fromkeys(cast("Json", request["prefetch"]))  # every key null
+    cards = by_topic(call(client, request))
+    assert set(cards) == {"MISSING_FACTS", "ASSUMED_FACTS"}
+    missing = str(cards["MISSING_FACTS"]["detail"])
+    for fact in ("age", "deficiency status", "neurological involvement"):
+        assert fact in missing
+    assumed = str(cards["ASSUMED_FACTS"]["detail"])
+    for fact in (
+        "platelets",
+        "eGFR",
+        "renal impairment",
+        "diabetic nephropathy",
+        "hypersensitivity to cobalt or vitamin B12",
+        "Leber's disease or tobacco amblyopia",
+        "ileal resection",
+        "Crohn's disease with ileal involvement",
+        "bariatric surgery",
+        "folic acid started before B12",
+        "pregnancy",
+        "anticoagulant therapy",
+    ):
+        assert f"- {fact}: taken as" in assumed, fact
+
+
+# ---------------------------------------------------------------------------------------------
+# Other facts of D-CDS-READ.
+# ---------------------------------------------------------------------------------------------
+
+
+def _fresh(**parts: object) -> Json:
+    observations = [
+        dated(observation("777-3", quantity(210, "10*3/uL")), "2025-05-28"),
+        dated(observation("98979-8", quantity(85, "mL/min/{1.73_m2}")), "2025-05-28"),
+        assessment("deficiency-status", "confirmed"),
+        assessment("neurological-involvement", "absent"),
+    ]
+    return hook_request(observations=observations, **parts)  # type: ignore[arg-type]
+
+
+def test_folic_acid_ordered_before_the_b12_order_is_critical(client: httpx.Client) -> None:
+    folic: Json = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "authoredOn": "2025-04-01",
+        "medicationCodeableConcept": {"text": "Folic acid 5 mg tablets"},
+    }
+    cards = by_topic(call(client, _fresh(medications=[folic])))
+    assert cards["FOLATE_BEFORE_B12"]["indicator"] == "critical"
+    assert "folic acid started before B12: yes on 2025-04-01" in str(
+        cards["FOLATE_BEFORE_B12"]["detail"]
+    )
+    later = {**folic, "authoredOn": "2025-07-01"}
+    assert "FOLATE_BEFORE_B12" not in by_topic(call(client, _fresh(medications=[later])))
+
+
+def test_a_refuted_or_inactive_allergy_does_not_count(client: httpx.Client) -> None:
+    inactive = allergy("Vitamin B12", status="inactive")
+    assert "REFER_CONDITION_PRESENT" not in by_topic(call(client, _fresh(allergies=[inactive])))
+    named = allergy("Hydroxocobalamin")
+    assert "REFER_CONDITION_PRESENT" in by_topic(call(client, _fresh(allergies=[named])))
+
+
+def test_an_ileal_resection_with_its_recorded_length(client: httpx.Client) -> None:
+    resection: Json = {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "code": {"coding": [{"system": SNOMED, "code": "000000"}], "text": "Ileal resection"},
+        "performedDateTime": "2020-01-10",
+        "extension": [
+            {
+                "url": "https://b12-dosing.example/fhir/StructureDefinition/resected-length",
+                "valueQuantity": {"value": 45, "unit": "cm", "system": UCUM, "code": "cm"},
+            }
+        ],
+    }
+    request = _fresh(procedures=[resection])
+    cast("list[Json]", cast("Json", request["context"])["draftOrders"]["entry"])[0]["resource"] = (  # type: ignore[index]
+        order(repeat=THREE_MONTHLY)
+    )
+    cards = by_topic(call(client, request))
+    assert "ileal resection: yes, 45 cm in all" in str(cards["INTERVAL_MONTHLY_RULE"]["detail"])
+
+
+def test_e53_8_counts_as_deficiency_only_where_it_names_b12(client: httpx.Client) -> None:
+    def e53(display: str) -> Json:
+        found = condition("E53.8")
+        found["code"] = {"coding": [{"system": ICD10_CM, "code": "E53.8", "display": display}]}
+        return found
+
+    observations = [
+        dated(observation("777-3", quantity(210, "10*3/uL")), "2025-05-28"),
+        assessment("neurological-involvement", "absent"),
+    ]
+    named = hook_request(observations=observations, conditions=[e53("Vitamin B12 deficiency")])
+    assert "MISSING_FACTS" not in by_topic(call(client, named))
+    other = hook_request(observations=observations, conditions=[e53("Biotin deficiency")])
+    assert "MISSING_FACTS" in by_topic(call(client, other))
+
+
+def test_pregnancy_status_is_read(client: httpx.Client) -> None:
+    status = dated(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "82810-3"}]},
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "77386006"}]},
+        },
+        "2025-05-30",
+    )
+    request = _fresh()
+    entries = cast(
+        "list[Json]", cast("Json", cast("Json", request["prefetch"])["observations"])["entry"]
+    )
+    entries.append({"resource": status})
+    shown = json.dumps(call(client, request))
+    assert "pregnancy: yes on 2025-05-30" in shown  # used, or disclosed as not yet judged
+
+
+# ---------------------------------------------------------------------------------------------
+# Prefetch and the EHR's FHIR server (D-CDS-PREFETCH).
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_missing_prefetch_without_a_fhir_server_is_412(client: httpx.Client) -> None:
+    response = client.post(SIGN, json=_fresh(omit=("allergies",)))
+    assert response.status_code == 412
+    assert "allergies" in response.json()["error"]
+
+
+def test_a_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(
+    client: httpx.Client, fake_fhir: FakeFhir
+) -> None:
+    fake_fhir.calls.clear()
+    fake_fhir.status, fake_fhir.delay_seconds = 200, 0.0
+    fake_fhir.resources = {"AllergyIntolerance": bundle(allergy("Cyanocobalamin", "11248"))}
+    request = _fresh(omit=("allergies",))
+    request["fhirServer"] = fake_fhir.base_url
+    request["fhirAuthorization"] = {
+        "access_token": FHIR_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/AllergyIntolerance.read",
+        "subject": "b12-dosing",
+    }
+    cards = by_topic(call(client, request))
+    assert "REFER_CONDITION_PRESENT" in cards
+    assert fake_fhir.calls == [("/fhir/AllergyIntolerance?patient=p1", f"Bearer {FHIR_TOKEN}")]
+
+
+@pytest.mark.parametrize(("status", "delay"), [(500, 0.0), (401, 0.0), (200, 2.0)])
+def test_a_fhir_server_failure_is_412_never_no(
+    client: httpx.Client, fake_fhir: FakeFhir, status: int, delay: float
+) -> None:
+    fake_fhir.status, fake_fhir.delay_seconds = status, delay
+    request = _fresh(omit=("allergies", "procedures"))
+    request["fhirServer"] = fake_fhir.base_url
+    request["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer"}
+    try:
+        response = client.post(SIGN, json=request)
+    finally:
+        fake_fhir.status, fake_fhir.delay_seconds = 200, 0.0
+    assert response.status_code == 412, response.text
+    assert "record is incomplete" in response.json()["error"]
+
+
+def test_a_null_prefetch_is_no_data_and_an_operation_outcome_is_not_data(
+    client: httpx.Client,
+) -> None:
+    request = _fresh()
+    cast("Json", request["prefetch"])["allergies"] = None
+    assert client.post(SIGN, json=request).status_code == 200
+    cast("Json", request["prefetch"])["allergies"] = {"resourceType": "OperationOutcome"}
+    assert client.post(SIGN, json=request).status_code == 412

@@ -100,8 +100,9 @@ $(GENERATED): $(PROTOS) clients/generate.py $(STAMP)
 	$(PY) clients/generate.py
 
 .PHONY: proto
-proto: $(STAMP) ## Regenerate the Python client code from proto/ (commit the result)
+proto: $(STAMP) ## Regenerate the Python client code from proto/ and the server's translation (commit the result)
 	$(PY) clients/generate.py
+	$(PY) -m server.grpc.translation_generator
 
 .PHONY: proto-check
 proto-check: $(STAMP) ## buf lint and format, no breaking change against main, generated code current
@@ -109,6 +110,7 @@ proto-check: $(STAMP) ## buf lint and format, no breaking change against main, g
 	$(BIN)/buf format --diff --exit-code
 	@if git rev-parse --verify --quiet main >/dev/null; then $(BIN)/buf breaking --against '.git#branch=main'; fi
 	$(PY) clients/generate.py --check
+	$(PY) -m server.grpc.translation_generator --check
 
 .PHONY: run
 run: $(RUN_STAMP) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1:8080 (CDS_PORT=...; contracts off; flags: make run ARGS="--help")

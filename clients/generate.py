@@ -2,7 +2,8 @@
 
 ``python clients/generate.py`` (what ``make proto`` runs):
 
-1. vendors ``google/type/date.proto`` and ``google/rpc/error_details.proto`` from the pinned
+1. vendors ``google/api/field_behavior.proto``, ``google/type/date.proto`` and
+   ``google/rpc/error_details.proto`` from the pinned
    googleapis-common-protos into ``proto/google/`` (buf resolves imports from there without the
    network, and the descriptor image carries the error details every client reads);
 2. runs ``grpc_tools.protoc`` with the mypy-protobuf plugins of the virtual environment over every
@@ -37,6 +38,7 @@ GENERATED_PACKAGE = Path("b12") / "dosing" / "v1"
 # google/rpc/error_details.proto is not imported by our protos, but every client reads the
 # google.rpc.BadRequest detail of INVALID_ARGUMENT: the module and the descriptor image carry it.
 VENDORED = (
+    Path("google") / "api" / "field_behavior.proto",
     Path("google") / "type" / "date.proto",
     Path("google") / "rpc" / "error_details.proto",
 )

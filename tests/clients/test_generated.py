@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from b12.dosing.v1 import dosing_pb2 as pb
-from google.protobuf.descriptor import FieldDescriptor
+from google.api import field_behavior_pb2
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
 from google.type import date_pb2
 
 from kernel import model
@@ -99,3 +101,50 @@ def test_the_tables_cover_both_sides(kernel_type: type[Any]) -> None:
         for field in fields(kernel_type)
     }
     assert wire_names == kernel_names
+
+
+def _required_paths(descriptor: Descriptor, prefix: str = "") -> set[str]:
+    """The paths of the fields the proto marks REQUIRED (google.api.field_behavior), nested into
+    required messages (a missing message is read as an empty one, whose required fields the
+    kernel then names)."""
+    found: set[str] = set()
+    for field in descriptor.fields:
+        # The googleapis stubs type the extension as a plain FieldDescriptor.
+        options: Any = field.GetOptions()
+        behaviours: set[int] = set(options.Extensions[field_behavior_pb2.field_behavior])
+        if field_behavior_pb2.REQUIRED not in behaviours:
+            continue
+        path = prefix + field.name
+        if field.message_type is not None and field.message_type.full_name.startswith("b12."):
+            found |= _required_paths(field.message_type, path + ".")
+        else:
+            found.add(path)
+    return found
+
+
+@pytest.mark.covers("D-FIELDS")
+@pytest.mark.parametrize(
+    ("message", "validate"),
+    [
+        (pb.PlanRegimenRequest, "validate_plan_request"),
+        (pb.CheckRegimenRequest, "validate_check_request"),
+        (pb.AssessCourseRequest, "validate_course_request"),
+    ],
+    ids=["plan", "check", "course"],
+)
+def test_fields_marked_required_are_exactly_those_the_kernel_requires(
+    message: type[Message], validate: str
+) -> None:
+    """An empty request: the kernel says "is required" of exactly the fields the proto marks
+    REQUIRED, so a client generated from the proto learns the same rule (D-FIELDS)."""
+    import kernel  # noqa: PLC0415 - the kernel's own validators, by name
+
+    decoded = translate.decode(message(), translate_kernel_type(message))
+    violations = getattr(kernel, validate)(decoded.value)
+    required = {v.field for v in violations if v.reason == "is required"}
+    assert required == _required_paths(translate.descriptor_of(message))
+    assert required, "an empty request misses required fields"
+
+
+def translate_kernel_type(message: type[Message]) -> type[Any]:
+    return next(kernel for kernel, wire in translate.PAIRS if wire is message)

@@ -548,12 +548,14 @@ def _read_extended(
         )
     reasons: list[str] = []
     rule_ids = ["R-MAINT-CYANO", "D-EXTENDED"]
+    # The ileal and Crohn's rules hold from their inclusive thresholds (D-INTERVAL), which every
+    # element citing them cites beside them.
     if ileal_rule:
         reasons.append("ileal resection requires monthly injections")
-        rule_ids.append("R-POP-ILEAL")
+        rule_ids.extend(("R-POP-ILEAL", "D-INTERVAL"))
     if crohn_rule:
         reasons.append("Crohn's ileal involvement requires monthly injections")
-        rule_ids.append("R-POP-CROHN")
+        rule_ids.extend(("R-POP-CROHN", "D-INTERVAL"))
     if neuro:
         reasons.append("neurological involvement")
         rule_ids.append("R-LOAD-NEURO")

@@ -128,7 +128,12 @@ def finding_citation(code: Code, ctx: Context) -> Citation:  # noqa: C901, PLR09
         )
         return required, required | also
     if code is Code.NEURO_WITHOUT_CONFIRMED_DEFICIENCY:
-        return _within({"D-DEFICIENCY"}, ["D-NEURO-UNKNOWN"] if f.neuro_unknown else [])
+        # "treated as deficiency with neurological involvement ... seek specialist advice".
+        return _within(
+            {"D-DEFICIENCY"},
+            ["R-LOAD-NEURO", "D-NEURO-URGENT"],
+            ["D-NEURO-UNKNOWN"] if f.neuro_unknown else [],
+        )
     if code is Code.DEFICIENCY_UNCONFIRMED:
         return _within({"D-DEFICIENCY"}, ["D-PROPHYLAXIS"], indication_rules(f))
     if code is Code.TREAT_WITHOUT_DELAY:
@@ -184,15 +189,9 @@ def _exact_citation(code: Code) -> frozenset[str] | None:
         return frozenset({"D-NEURO-UNKNOWN"})
     if code is Code.NOT_COVERED:
         return frozenset({"D-OUTCOME"})
-    # D-CHECK: "each finding cites D-CHECK and the rule named".
-    named = {
-        Code.DOSE_BELOW_RECOMMENDED: {"D-CHECK", "R-DOSE-1000"},
-        Code.DOSE_ABOVE_MAXIMUM: {"D-CHECK", "R-FORM-1"},
-        Code.LOADING_ALTERNATIVE: {"D-CHECK", "R-LOAD-ALT"},
-        Code.LOADING_NEURO_MUST_BE_OPEN_ENDED: {"D-CHECK", "R-LOAD-NEURO"},
-    }
-    if code in named:
-        return frozenset(named[code])
+    if code is Code.DOSE_BELOW_RECOMMENDED:
+        # D-CHECK: "each finding cites D-CHECK and the rule named" (R-DOSE-1000).
+        return frozenset({"D-CHECK", "R-DOSE-1000"})
     return None
 
 
@@ -211,22 +210,31 @@ def _check_or_course_citation(code: Code, ctx: Context) -> Citation:  # noqa: C9
         return _within({"D-CHECK"}, also)
     if code is Code.SUPERVISION_REQUIRED:
         return _within({"D-CHECK"}, ["D-PLT", "R-PLT-SEVERE", "D-OUTCOME"])
+    # D-CHECK: "each finding cites D-CHECK and the rule named" (the IDs it must cite); it may
+    # also cite the IDs whose content it states (P4), for example R-DOSE-1000's "IM".
     if code is Code.DOSE_TOO_LOW:
         # open: D-CHECK names no rule for DOSE_TOO_LOW (R-DOSE-1000 is named for the band above).
         return _within({"D-CHECK"}, ["R-DOSE-1000"])
+    if code is Code.DOSE_ABOVE_MAXIMUM:
+        return _within({"D-CHECK", "R-FORM-1"}, ["R-DOSE-1000"])
     if code is Code.ROUTE_NOT_IM:
-        return _within({"D-CHECK"}, ["D-CHECK-ROUTE", "D-FORMULATIONS"], _proposed(ctx))
+        route = ["D-CHECK-ROUTE", "D-FORMULATIONS", "R-DOSE-1000"]
+        return _within({"D-CHECK"}, route, _proposed(ctx))
     if code is Code.ROUTE_DEEP_SC_LABELLED:
-        also = _ids(["D-CHECK", "D-FORMULATIONS"], _proposed(ctx))
-        return _within({"D-CHECK-ROUTE"}, also, ["D-ANTICOAGULANT"] if f.anticoagulant else [])
+        labelled = _ids(["D-CHECK", "D-FORMULATIONS", "R-DOSE-1000"], _proposed(ctx))
+        anticoagulant = ["D-ANTICOAGULANT"] if f.anticoagulant else []
+        return _within({"D-CHECK-ROUTE"}, labelled, anticoagulant)
     if code is Code.ROUTE_ORAL_NOT_COVERED:
-        return _within({"D-CHECK-ROUTE"}, ["D-CHECK", "D-FORMULATIONS"])
+        return _within({"D-CHECK-ROUTE"}, ["D-CHECK", "D-FORMULATIONS", "R-DOSE-1000"])
     if code is Code.LIFELONG:
         # D-CHECK: "A stop or end date: critical LIFELONG (R-LIFELONG)"; D-CHECK-ROUTE: "LIFELONG
         # still applies to a stop date".
-        return _within({"D-CHECK", "R-LIFELONG"}, ["D-CHECK-ROUTE"])
+        return _within({"D-CHECK", "R-LIFELONG"}, ["D-CHECK-ROUTE", "D-LIFELONG"])
     if code is Code.INTERVAL_ABOVE_MAXIMUM:
-        return _within({"D-CHECK"}, ["D-INTERVAL"])
+        # The 3-month maximum is the longest interval of R-MAINT-EXTENDED, R-MAINT-HYDROXO and
+        # R-POP-BARIATRIC (D-INTERVAL), which the finding may cite as the bound it applies.
+        bound = ["D-INTERVAL", "R-MAINT-EXTENDED", "R-MAINT-HYDROXO", "R-POP-BARIATRIC"]
+        return _within({"D-CHECK"}, bound)
     if code is Code.INTERVAL_MONTHLY_RULE:
         named = _ids(["R-POP-ILEAL"] if f.ileal else [], ["R-POP-CROHN"] if f.crohn else [])
         return _within({"D-CHECK", *named}, ["D-INTERVAL"])
@@ -240,6 +248,11 @@ def _check_or_course_citation(code: Code, ctx: Context) -> Citation:  # noqa: C9
         )
     if code in {Code.LOADING_TOO_FEW, Code.LOADING_MORE_FREQUENT}:
         return _within({"D-CHECK"}, loading_rules(f))
+    if code is Code.LOADING_ALTERNATIVE:
+        return _within({"D-CHECK", "R-LOAD-ALT"}, loading_rules(f))
+    if code is Code.LOADING_NEURO_MUST_BE_OPEN_ENDED:
+        open_ended = ["D-NEURO-OPEN", "D-NEURO-UNKNOWN"] if f.neuro_unknown else ["D-NEURO-OPEN"]
+        return _within({"D-CHECK", "R-LOAD-NEURO"}, open_ended)
     if code is Code.TWO_INJECTIONS_ONE_DAY:
         if ctx.kind == "check":
             return _within({"D-CHECK"}, loading_rules(f))

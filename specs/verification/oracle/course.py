@@ -497,6 +497,7 @@ def schedule_citation(facts: Facts, phase: CoursePhase) -> Citation:
         "D-LIFELONG",
         "R-LIFELONG",
         "D-COURSE",
+        "R-DOSE-1000",
         *facts.winners,
     }
     if phase is CoursePhase.STANDARD_LOADING:

@@ -3,6 +3,7 @@ say (per ID), the rule-set version, and wording (INV-WORDING, D-WORDING)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -64,13 +65,10 @@ def check_codes(  # noqa: PLR0913 - the codes, the verdict and how to report it
 ) -> None:
     """Every finding code is present exactly when the decisions say so (or is "don't care")."""
     present_set = set(present)
-    for code in SEVERITY:
-        if code in dont_care:
-            continue
-        if (code in present_set) != (code in expected):
-            owner = (owners or {}).get(code) or CODE_OWNER.get(code, "D-CHECK")
-            state = "missing" if code in expected else "unexpected"
-            out.append(f"{owner}: {where}: {code.name} {state}")
+    for code in sorted((present_set ^ set(expected)) - set(dont_care), key=order_key):
+        owner = (owners or {}).get(code) or CODE_OWNER.get(code, "D-CHECK")
+        state = "missing" if code in expected else "unexpected"
+        out.append(f"{owner}: {where}: {code.name} {state}")
 
 
 def check_version(version: str, out: list[str]) -> None:
@@ -94,7 +92,8 @@ _FILE_PATH = re.compile(
 )
 
 
-def wording_problems(text: str) -> list[str]:
+@functools.cache
+def wording_problems(text: str) -> tuple[str, ...]:
     """Return what INV-WORDING forbids in one text: a machine code, a file path, a cut rule ID."""
     problems = [f"machine code {code!r}" for code in _MACHINE_CODE.findall(text)]
     problems += [f"file path near {match.group(0)!r}" for match in _FILE_PATH.finditer(text)]
@@ -103,7 +102,7 @@ def wording_problems(text: str) -> list[str]:
         for rule_id in _RULE_ID.findall(text)
         if rule_id not in CATALOGUE_ORDER
     ]
-    return problems
+    return tuple(problems)
 
 
 def check_wording(texts: Iterable[tuple[str, str]], out: list[str]) -> None:

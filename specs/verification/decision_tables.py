@@ -23,7 +23,9 @@ Each file ``specs/tables/<name>.yaml`` holds one table::
 
 Inputs use the kernel (= proto) field names. Enum values are member names (``PRESENT``); dates
 are ISO dates; ``null`` means "not given" and removes a default. Profile and regimen dicts are
-merged key by key; every other value replaces the default.
+merged key by key; every other value replaces the default. The keys a request accepts are the
+dataclass fields of its ``kernel.model`` type, read by their type hints (``build``): a field the
+model adds is accepted with no change here, and an unknown key is an error, never dropped.
 
 Expected keys (every key is optional; a row states only what it is about):
 
@@ -32,31 +34,41 @@ Expected keys (every key is optional; a row states only what it is about):
 - ``invalid_fields``: the exact set of violation paths. ``invalid_field_prefixes``: every path
   starts with one of these prefixes and every prefix is used (where the decision names the
   offence but not which of two related fields carries it).
+- ``rule_set_version``.
 - ``findings``: the exact warnings (plan, REFER) or findings (check, course), ``{CODE: severity}``;
   ``findings_include`` (subset, same form); ``findings_exclude`` (codes that must be absent);
-  ``finding_rule_ids`` (``{CODE: [IDs]}``: IDs the finding must cite, among others).
-- ``refer_reasons`` (ordered), ``urgent``.
+  ``finding_rule_ids`` (``{CODE: [IDs]}``: IDs the finding must cite, among others);
+  ``finding_rule_ids_exact`` (the exact set); ``finding_rule_ids_exclude`` (IDs it must not
+  cite); ``finding_text_includes`` (``{CODE: [phrases]}``, any case).
+- ``refer_reasons`` (ordered), ``urgent``; REFER: ``referral_rule_ids_include``,
+  ``referral_text_includes``, ``referral_text_excludes`` (phrases of the REFER's sentence).
 - Plan: ``loading_pattern``, ``loading_dates``, ``open_ended``, ``review_date``,
   ``maintenance_start``, ``first_due_date``, ``maintenance_dates``, ``lab_check_dates``,
-  ``sites`` (ordered), ``needle_gauge`` / ``pressure_minutes`` (``[min, max]`` or ``null``),
-  ``guidance_items_include``, ``guidance_rule_ids_include``, ``guidance_rule_ids_exclude``,
-  ``monitoring_items_include``, ``monitoring_items_exclude``.
+  ``pregnancy_review_date``, ``sites`` (ordered), ``needle_gauge`` / ``pressure_minutes``
+  (``[min, max]`` or ``null``), ``guidance_items_include``, ``guidance_rule_ids_include``,
+  ``guidance_rule_ids_exclude``, ``monitoring_items_include``, ``monitoring_items_exclude``,
+  ``monitoring_rule_ids_include``, ``monitoring_rule_ids_exclude``, ``item_text_includes``,
+  ``item_text_excludes`` (``{CODE: [phrases]}`` over guidance and monitoring items).
 - Plan and course: ``due_interval_months``, ``overdue_after_months``, ``interval_rules``
   (ordered ``[rule_id, due, overdue_after, winner]``), ``interval_rule_ids``
   (``{rule_id: [IDs]}``: IDs that interval rule must cite, among others).
 - Course: ``phase``, ``next_due_date``, ``days_overdue``, ``labs_due_date``, ``stabilised``,
-  ``clinician_review_required``, ``suggested_interval_months``.
+  ``clinician_review_required``, ``suggested_interval_months``, ``suggested_next_due_date``,
+  and the forward schedule: ``schedule_loading_dates``, ``schedule_loading_open_ended``,
+  ``schedule_review_date``, ``schedule_maintenance_dates``, ``schedule_lab_check_dates``,
+  ``schedule_horizon_date``.
 
 Public API (stable; used by tests/kernel/test_decision_tables.py and by the end-to-end tests):
 
-- ``TABLES_DIR``, ``table_names()``, ``load_table(name)``, ``all_rows()``;
+- ``TABLES_DIR``, ``table_names()``, ``load_table(name)``, ``all_rows()``; ``build(cls, data,
+  where)`` (a kernel value from a table mapping) and ``accepted_keys(cls)``;
 - ``Row``: ``.id``, ``.table``, ``.kind``, ``.covers``, ``.request``, ``.expected``, ``.note``,
   ``.kernel_deviation``;
 - ``observe(kind, result)``: the comparable fields of a kernel result, as plain values;
 - ``compare(row, result)``: the list of mismatches between ``row.expected`` and a kernel result
   (empty when the row holds);
 - ``SEVERITIES`` (code name -> "critical"/"warning"/"info") and ``REFER_WARNINGS`` (the only codes
-  a REFER may carry), as fixed by the clinical decisions.
+  a REFER may carry), as fixed by the clinical decisions (read from the oracle's catalogue).
 
 An end-to-end test sends ``row.request`` through the service, converts the reply back to kernel
 values and calls ``compare(row, result)``; ``row.kind`` names the operation (plan_regimen,

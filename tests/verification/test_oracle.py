@@ -550,6 +550,15 @@ def test_oracle_rejects_machine_codes_paths_and_cut_ids_in_texts() -> None:
     assert (
         oracle.wording_problems("Platelets below 25 x10^9/L: 25-27G needle, mcg/mL, D-PLT.") == ()
     )
+    pregnant = plan({"age_years": 15, "pregnant": True})
+    refer = plan_regimen(pregnant)
+    assert isinstance(refer, Referral)
+    assert oracle.check_plan(pregnant, refer) == []
+    advice = _replace_finding(
+        refer.warnings, Code.PREGNANCY_REVIEW, text="Pregnancy: review the response after 1 month."
+    )
+    found = oracle.check_plan(pregnant, dataclasses.replace(refer, warnings=advice))
+    assert "D-WORDING" in _ids(found)
     hydroxo = plan({"formulation": HYDROXO})
     hydroxo_plan = _plan(hydroxo)
     items = tuple(

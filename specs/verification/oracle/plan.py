@@ -272,6 +272,17 @@ def _check_referral_texts(outcome: Referral, out: list[str]) -> None:
             out.append(f"D-WORDING: an urgent REFER lacks 'without delaying treatment': {text!r}")
     if contraindicated and "without delaying treatment" in lowered:
         out.append("D-WORDING: a REFER with CONTRAINDICATED says 'without delaying treatment'")
+    # D-WORDING: "each warning a REFER carries uses its referral sentence (no administration or
+    # response-review advice)": the advice the decisions word as D-PLT's needle and pressure and
+    # D-PREGNANCY's "review the response".
+    for warning in outcome.warnings:
+        advice = [
+            phrase
+            for phrase in ("needle", "pressure for", "review the response")
+            if phrase in warning.text.lower()
+        ]
+        if advice:
+            out.append(f"D-WORDING: the REFER's {warning.code.name} gives advice {advice}")
     texts = [
         ("REFER text", text),
         *((f"REFER reason {d.reason.name}", d.text) for d in outcome.reason_details),

@@ -23,7 +23,9 @@ Each file ``specs/tables/<name>.yaml`` holds one table::
 
 Inputs use the kernel (= proto) field names. Enum values are member names (``PRESENT``); dates
 are ISO dates; ``null`` means "not given" and removes a default. Profile and regimen dicts are
-merged key by key; every other value replaces the default.
+merged key by key; every other value replaces the default. The keys a request accepts are the
+dataclass fields of its ``kernel.model`` type, read by their type hints (``build``): a field the
+model adds is accepted with no change here, and an unknown key is an error, never dropped.
 
 Expected keys (every key is optional; a row states only what it is about):
 
@@ -32,31 +34,41 @@ Expected keys (every key is optional; a row states only what it is about):
 - ``invalid_fields``: the exact set of violation paths. ``invalid_field_prefixes``: every path
   starts with one of these prefixes and every prefix is used (where the decision names the
   offence but not which of two related fields carries it).
+- ``rule_set_version``.
 - ``findings``: the exact warnings (plan, REFER) or findings (check, course), ``{CODE: severity}``;
   ``findings_include`` (subset, same form); ``findings_exclude`` (codes that must be absent);
-  ``finding_rule_ids`` (``{CODE: [IDs]}``: IDs the finding must cite, among others).
-- ``refer_reasons`` (ordered), ``urgent``.
+  ``finding_rule_ids`` (``{CODE: [IDs]}``: IDs the finding must cite, among others);
+  ``finding_rule_ids_exact`` (the exact set); ``finding_rule_ids_exclude`` (IDs it must not
+  cite); ``finding_text_includes`` (``{CODE: [phrases]}``, any case).
+- ``refer_reasons`` (ordered), ``urgent``; REFER: ``referral_rule_ids_include``,
+  ``referral_text_includes``, ``referral_text_excludes`` (phrases of the REFER's sentence).
 - Plan: ``loading_pattern``, ``loading_dates``, ``open_ended``, ``review_date``,
   ``maintenance_start``, ``first_due_date``, ``maintenance_dates``, ``lab_check_dates``,
-  ``sites`` (ordered), ``needle_gauge`` / ``pressure_minutes`` (``[min, max]`` or ``null``),
-  ``guidance_items_include``, ``guidance_rule_ids_include``, ``guidance_rule_ids_exclude``,
-  ``monitoring_items_include``, ``monitoring_items_exclude``.
+  ``pregnancy_review_date``, ``sites`` (ordered), ``needle_gauge`` / ``pressure_minutes``
+  (``[min, max]`` or ``null``), ``guidance_items_include``, ``guidance_rule_ids_include``,
+  ``guidance_rule_ids_exclude``, ``monitoring_items_include``, ``monitoring_items_exclude``,
+  ``monitoring_rule_ids_include``, ``monitoring_rule_ids_exclude``, ``item_text_includes``,
+  ``item_text_excludes`` (``{CODE: [phrases]}`` over guidance and monitoring items).
 - Plan and course: ``due_interval_months``, ``overdue_after_months``, ``interval_rules``
   (ordered ``[rule_id, due, overdue_after, winner]``), ``interval_rule_ids``
   (``{rule_id: [IDs]}``: IDs that interval rule must cite, among others).
 - Course: ``phase``, ``next_due_date``, ``days_overdue``, ``labs_due_date``, ``stabilised``,
-  ``clinician_review_required``, ``suggested_interval_months``.
+  ``clinician_review_required``, ``suggested_interval_months``, ``suggested_next_due_date``,
+  and the forward schedule: ``schedule_loading_dates``, ``schedule_loading_open_ended``,
+  ``schedule_review_date``, ``schedule_maintenance_dates``, ``schedule_lab_check_dates``,
+  ``schedule_horizon_date``.
 
 Public API (stable; used by tests/kernel/test_decision_tables.py and by the end-to-end tests):
 
-- ``TABLES_DIR``, ``table_names()``, ``load_table(name)``, ``all_rows()``;
+- ``TABLES_DIR``, ``table_names()``, ``load_table(name)``, ``all_rows()``; ``build(cls, data,
+  where)`` (a kernel value from a table mapping) and ``accepted_keys(cls)``;
 - ``Row``: ``.id``, ``.table``, ``.kind``, ``.covers``, ``.request``, ``.expected``, ``.note``,
   ``.kernel_deviation``;
 - ``observe(kind, result)``: the comparable fields of a kernel result, as plain values;
 - ``compare(row, result)``: the list of mismatches between ``row.expected`` and a kernel result
   (empty when the row holds);
 - ``SEVERITIES`` (code name -> "critical"/"warning"/"info") and ``REFER_WARNINGS`` (the only codes
-  a REFER may carry), as fixed by the clinical decisions.
+  a REFER may carry), as fixed by the clinical decisions (read from the oracle's catalogue).
 
 An end-to-end test sends ``row.request`` through the service, converts the reply back to kernel
 values and calls ``compare(row, result)``; ``row.kind`` names the operation (plan_regimen,
@@ -65,8 +77,11 @@ check_regimen, assess_course).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -76,27 +91,17 @@ from typing import Final, Literal, TypeVar
 import yaml
 
 from kernel.model import (
-    BariatricProcedure,
     CheckRequest,
     CourseAssessment,
-    CourseNeurologicalStatus,
     CourseRequest,
-    DeficiencyStatus,
     Finding,
-    Formulation,
     InvalidInput,
-    LabResult,
-    MaintenancePreference,
-    NeurologicalInvolvement,
-    PatientProfile,
     PlanRequest,
-    ProposedRegimen,
     Referral,
     RegimenCheck,
     RegimenPlan,
-    Route,
-    SiteRequest,
 )
+from specs.verification.oracle import REFER_MAY_CARRY, SEVERITY
 
 TABLES_DIR: Final = Path(__file__).resolve().parents[1] / "tables"
 
@@ -106,7 +111,7 @@ Result = InvalidInput | Referral | RegimenPlan | RegimenCheck | CourseAssessment
 
 KINDS: Final[tuple[Kind, ...]] = ("plan", "check", "course")
 
-_E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
 
 
 class TableError(ValueError):
@@ -128,17 +133,21 @@ class Row:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading values.
+# Reading values: every request type is read field by field from its dataclass fields and their
+# type hints, so a field added to ``kernel.model`` is accepted (and an unknown key rejected)
+# without touching this file.
 # ---------------------------------------------------------------------------------------------
 
-_PROFILE_KEYS: Final = frozenset(PatientProfile.__dataclass_fields__)
-_REGIMEN_KEYS: Final = frozenset(ProposedRegimen.__dataclass_fields__)
-_LAB_KEYS: Final = frozenset(LabResult.__dataclass_fields__)
-_REQUEST_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
-    "plan": frozenset(PlanRequest.__dataclass_fields__),
-    "check": frozenset(CheckRequest.__dataclass_fields__),
-    "course": frozenset(CourseRequest.__dataclass_fields__),
+_REQUEST_TYPES: Final[Mapping[Kind, type[Request]]] = {
+    "plan": PlanRequest,
+    "check": CheckRequest,
+    "course": CourseRequest,
 }
+
+
+def accepted_keys(cls: type[object]) -> frozenset[str]:
+    """Return the keys a table accepts for a request value type: its dataclass fields."""
+    return frozenset(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:
@@ -166,50 +175,6 @@ def _check_keys(data: Mapping[str, object], allowed: frozenset[str], where: str)
         raise TableError(msg)
 
 
-def _opt_enum(data: Mapping[str, object], key: str, cls: type[_E], where: str) -> _E | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or value not in cls.__members__:
-        msg = f"{where}.{key}: {value!r} is not a {cls.__name__} member"
-        raise TableError(msg)
-    return cls[value]
-
-
-def _opt_float(data: Mapping[str, object], key: str, where: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"{where}.{key}: {value!r} is not a number"
-        raise TableError(msg)
-    return float(value)
-
-
-def _opt_int(data: Mapping[str, object], key: str, where: str) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{where}.{key}: {value!r} is not a whole number"
-        raise TableError(msg)
-    return value
-
-
-def _flag(data: Mapping[str, object], key: str, where: str) -> bool:
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        msg = f"{where}.{key}: {value!r} is not true or false"
-        raise TableError(msg)
-    return value
-
-
-def _opt_bool(data: Mapping[str, object], key: str, where: str) -> bool | None:
-    if data.get(key) is None:
-        return None
-    return _flag(data, key, where)
-
-
 def _date(value: object, where: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
         msg = f"{where}: {value!r} is a timestamp, not a date"
@@ -226,99 +191,64 @@ def _date(value: object, where: str) -> datetime.date:
     raise TableError(msg)
 
 
-def _opt_date(data: Mapping[str, object], key: str, where: str) -> datetime.date | None:
-    value = data.get(key)
-    return None if value is None else _date(value, f"{where}.{key}")
+def _value(hint: object, raw: object, where: str) -> object:  # noqa: C901, PLR0911, PLR0912 - one branch per kind of field
+    """Read ``raw`` as a value of the type ``hint`` (never ``None``: absent values are handled
+    by the caller)."""
+    origin = typing.get_origin(hint)
+    if origin in {typing.Union, types.UnionType}:
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(options) != 1:
+            msg = f"{where}: unsupported field type {hint!r}"
+            raise TableError(msg)
+        return _value(options[0], raw, where)
+    if origin is tuple:
+        item_type = typing.get_args(hint)[0]
+        items = _sequence(raw, where)
+        return tuple(_value(item_type, item, f"{where}[{i}]") for i, item in enumerate(items))
+    if hint is bool:
+        if not isinstance(raw, bool):
+            msg = f"{where}: {raw!r} is not true or false"
+            raise TableError(msg)
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            msg = f"{where}: {raw!r} is not a whole number"
+            raise TableError(msg)
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            msg = f"{where}: {raw!r} is not a number"
+            raise TableError(msg)
+        return float(raw)
+    if hint is datetime.date:
+        return _date(raw, where)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if not isinstance(raw, str) or raw not in hint.__members__:
+            msg = f"{where}: {raw!r} is not a {hint.__name__} member"
+            raise TableError(msg)
+        return hint[raw]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return build(hint, _mapping(raw, where), where)
+    msg = f"{where}: unsupported field type {hint!r}"
+    raise TableError(msg)
 
 
-def _dates(data: Mapping[str, object], key: str, where: str) -> tuple[datetime.date, ...]:
-    items = _sequence(data.get(key), f"{where}.{key}")
-    return tuple(_date(item, f"{where}.{key}[{index}]") for index, item in enumerate(items))
-
-
-def _profile(data: Mapping[str, object], where: str) -> PatientProfile:
-    _check_keys(data, _PROFILE_KEYS, where)
-    return PatientProfile(
-        formulation=_opt_enum(data, "formulation", Formulation, where),
-        age_years=_opt_int(data, "age_years", where),
-        deficiency_status=_opt_enum(data, "deficiency_status", DeficiencyStatus, where),
-        neurological_involvement=_opt_enum(
-            data, "neurological_involvement", NeurologicalInvolvement, where
-        ),
-        platelets_10e9_per_l=_opt_float(data, "platelets_10e9_per_l", where),
-        egfr_ml_min_1_73m2=_opt_float(data, "egfr_ml_min_1_73m2", where),
-        renal_impairment_reported=_flag(data, "renal_impairment_reported", where),
-        diabetic_nephropathy=_flag(data, "diabetic_nephropathy", where),
-        folic_acid_started_before_b12=_flag(data, "folic_acid_started_before_b12", where),
-        hypersensitivity_cobalt_or_b12=_flag(data, "hypersensitivity_cobalt_or_b12", where),
-        leber_disease_or_tobacco_amblyopia=_flag(data, "leber_disease_or_tobacco_amblyopia", where),
-        ileal_resection=_flag(data, "ileal_resection", where),
-        ileal_resection_length_cm=_opt_float(data, "ileal_resection_length_cm", where),
-        crohn_ileal_involvement=_flag(data, "crohn_ileal_involvement", where),
-        crohn_ileal_involvement_length_cm=_opt_float(
-            data, "crohn_ileal_involvement_length_cm", where
-        ),
-        bariatric_procedure=_opt_enum(data, "bariatric_procedure", BariatricProcedure, where),
-        site_request=_opt_enum(data, "site_request", SiteRequest, where),
-        maintenance_preference=_opt_enum(
-            data, "maintenance_preference", MaintenancePreference, where
-        ),
-    )
-
-
-def _regimen(data: Mapping[str, object], where: str) -> ProposedRegimen:
-    _check_keys(data, _REGIMEN_KEYS, where)
-    return ProposedRegimen(
-        dose_per_injection_mcg=_opt_float(data, "dose_per_injection_mcg", where),
-        loading_dates=_dates(data, "loading_dates", where),
-        loading_open_ended=_opt_bool(data, "loading_open_ended", where),
-        maintenance_interval_months=_opt_float(data, "maintenance_interval_months", where),
-        stop_date=_opt_date(data, "stop_date", where),
-        site=_opt_enum(data, "site", SiteRequest, where),
-        route=_opt_enum(data, "route", Route, where),
-        formulation=_opt_enum(data, "formulation", Formulation, where),
-    )
-
-
-def _lab(value: object, where: str) -> LabResult:
-    data = _mapping(value, where)
-    _check_keys(data, _LAB_KEYS, where)
-    return LabResult(
-        date=_opt_date(data, "date", where),
-        b12_ng_per_l=_opt_float(data, "b12_ng_per_l", where),
-        homocysteine_umol_per_l=_opt_float(data, "homocysteine_umol_per_l", where),
-    )
+def build(cls: type[_T], data: Mapping[str, object], where: str) -> _T:
+    """Build a kernel value of type ``cls`` from a table mapping: every key must be one of its
+    dataclass fields; an absent key or ``null`` leaves the field's default (not given)."""
+    _check_keys(data, accepted_keys(cls), where)
+    hints = typing.get_type_hints(cls)
+    values: dict[str, object] = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        raw = data.get(field.name)
+        if raw is None:
+            continue
+        values[field.name] = _value(hints[field.name], raw, f"{where}.{field.name}")
+    return cls(**values)
 
 
 def _request(kind: Kind, data: Mapping[str, object], where: str) -> Request:
-    _check_keys(data, _REQUEST_KEYS[kind], where)
-    profile = _profile(_mapping(data.get("profile"), f"{where}.profile"), f"{where}.profile")
-    if kind == "plan":
-        return PlanRequest(
-            profile=profile,
-            start_date=_opt_date(data, "start_date", where),
-            horizon_date=_opt_date(data, "horizon_date", where),
-            route=_opt_enum(data, "route", Route, where),
-        )
-    if kind == "check":
-        regimen_where = f"{where}.regimen"
-        return CheckRequest(
-            profile=profile,
-            regimen=_regimen(_mapping(data.get("regimen"), regimen_where), regimen_where),
-        )
-    labs = _sequence(data.get("lab_results"), f"{where}.lab_results")
-    return CourseRequest(
-        profile=profile,
-        start_date=_opt_date(data, "start_date", where),
-        reference_date=_opt_date(data, "reference_date", where),
-        injection_dates=_dates(data, "injection_dates", where),
-        lab_results=tuple(
-            _lab(item, f"{where}.lab_results[{index}]") for index, item in enumerate(labs)
-        ),
-        neurological_status=_opt_enum(data, "neurological_status", CourseNeurologicalStatus, where),
-        stabilisation_date=_opt_date(data, "stabilisation_date", where),
-        stop_requested=_flag(data, "stop_requested", where),
-    )
+    return build(_REQUEST_TYPES[kind], data, where)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,10 +262,14 @@ _COMMON_EXPECTED: Final = frozenset(
         "outcome",
         "invalid_fields",
         "invalid_field_prefixes",
+        "rule_set_version",
         "findings",
         "findings_include",
         "findings_exclude",
         "finding_rule_ids",
+        "finding_rule_ids_exact",
+        "finding_rule_ids_exclude",
+        "finding_text_includes",
     }
 )
 _INTERVAL_EXPECTED: Final = frozenset(
@@ -347,6 +281,9 @@ _EXPECTED_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
     | {
         "refer_reasons",
         "urgent",
+        "referral_rule_ids_include",
+        "referral_text_includes",
+        "referral_text_excludes",
         "loading_pattern",
         "loading_dates",
         "open_ended",
@@ -355,6 +292,7 @@ _EXPECTED_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
         "first_due_date",
         "maintenance_dates",
         "lab_check_dates",
+        "pregnancy_review_date",
         "sites",
         "needle_gauge",
         "pressure_minutes",
@@ -363,6 +301,10 @@ _EXPECTED_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
         "guidance_rule_ids_exclude",
         "monitoring_items_include",
         "monitoring_items_exclude",
+        "monitoring_rule_ids_include",
+        "monitoring_rule_ids_exclude",
+        "item_text_includes",
+        "item_text_excludes",
     },
     "check": _COMMON_EXPECTED | {"refer_reasons"},
     "course": _COMMON_EXPECTED
@@ -375,6 +317,13 @@ _EXPECTED_KEYS: Final[Mapping[Kind, frozenset[str]]] = {
         "stabilised",
         "clinician_review_required",
         "suggested_interval_months",
+        "suggested_next_due_date",
+        "schedule_loading_dates",
+        "schedule_loading_open_ended",
+        "schedule_review_date",
+        "schedule_maintenance_dates",
+        "schedule_lab_check_dates",
+        "schedule_horizon_date",
     },
 }
 _ROW_KEYS: Final = frozenset(
@@ -497,6 +446,7 @@ def _findings(findings: Sequence[Finding]) -> dict[str, object]:
     return {
         "findings": {finding.code.name: finding.severity.name.lower() for finding in findings},
         "finding_rule_ids": {finding.code.name: list(finding.rule_ids) for finding in findings},
+        "finding_texts": {finding.code.name: finding.text for finding in findings},
     }
 
 
@@ -512,18 +462,13 @@ def _outcome(kind: Kind, result: Result) -> str:
     return result.outcome.name if kind == "course" else "UNEXPECTED"
 
 
+def _pair(low: int | None, high: int | None) -> list[int | None] | None:
+    return None if low is None and high is None else [low, high]
+
+
 def _observe_plan(plan: RegimenPlan) -> dict[str, object]:
     loading, maintenance, guidance = plan.loading, plan.maintenance, plan.guidance
-    needle = (
-        None
-        if guidance.needle_gauge_min is None and guidance.needle_gauge_max is None
-        else [guidance.needle_gauge_min, guidance.needle_gauge_max]
-    )
-    pressure = (
-        None
-        if guidance.pressure_minutes_min is None and guidance.pressure_minutes_max is None
-        else [guidance.pressure_minutes_min, guidance.pressure_minutes_max]
-    )
+    items = (*guidance.items, *plan.monitoring.items)
     return {
         **_findings(plan.warnings),
         "loading_pattern": loading.pattern.name,
@@ -536,12 +481,16 @@ def _observe_plan(plan: RegimenPlan) -> dict[str, object]:
         "due_interval_months": maintenance.due_interval_months,
         "overdue_after_months": maintenance.overdue_after_months,
         "lab_check_dates": _isos(plan.monitoring.lab_check_dates),
+        "pregnancy_review_date": _iso(plan.monitoring.pregnancy_review_date),
         "sites": [site.name for site in guidance.sites],
-        "needle_gauge": needle,
-        "pressure_minutes": pressure,
+        "needle_gauge": _pair(guidance.needle_gauge_min, guidance.needle_gauge_max),
+        "pressure_minutes": _pair(guidance.pressure_minutes_min, guidance.pressure_minutes_max),
         "guidance_items": [item.code.name for item in guidance.items],
         "guidance_rule_ids": list(guidance.rule_ids),
         "monitoring_items": [item.code.name for item in plan.monitoring.items],
+        "monitoring_rule_ids": list(plan.monitoring.rule_ids),
+        "item_texts": {item.code.name: item.text for item in items},
+        "rule_set_version": plan.rule_set_version,
         **_interval_rules(plan),
     }
 
@@ -557,6 +506,7 @@ def _interval_rules(result: RegimenPlan | CourseAssessment) -> dict[str, object]
 
 
 def _observe_course(course: CourseAssessment) -> dict[str, object]:
+    schedule = course.schedule
     return {
         **_findings(course.findings),
         "phase": course.phase.name,
@@ -566,8 +516,16 @@ def _observe_course(course: CourseAssessment) -> dict[str, object]:
         "stabilised": course.stabilised,
         "clinician_review_required": course.clinician_review_required,
         "suggested_interval_months": course.suggested_interval_months,
+        "suggested_next_due_date": _iso(course.suggested_next_due_date),
         "due_interval_months": course.due_interval_months,
         "overdue_after_months": course.overdue_after_months,
+        "schedule_loading_dates": _isos(schedule.loading_dates),
+        "schedule_loading_open_ended": schedule.loading_open_ended,
+        "schedule_review_date": _iso(schedule.review_date),
+        "schedule_maintenance_dates": _isos(schedule.maintenance_dates),
+        "schedule_lab_check_dates": _isos(schedule.lab_check_dates),
+        "schedule_horizon_date": _iso(schedule.horizon_date),
+        "rule_set_version": course.rule_set_version,
         **_interval_rules(course),
     }
 
@@ -581,11 +539,15 @@ def observe(kind: Kind, result: Result) -> dict[str, object]:
         observed.update(_findings(result.warnings))
         observed["refer_reasons"] = [reason.name for reason in result.reasons]
         observed["urgent"] = result.urgent
+        observed["referral_rule_ids"] = list(result.rule_ids)
+        observed["referral_text"] = result.text
+        observed["rule_set_version"] = result.rule_set_version
     elif isinstance(result, RegimenPlan):
         observed.update(_observe_plan(result))
     elif isinstance(result, RegimenCheck):
         observed.update(_findings(result.findings))
         observed["refer_reasons"] = [reason.name for reason in result.refer_reasons]
+        observed["rule_set_version"] = result.rule_set_version
     else:
         observed.update(_observe_course(result))
     return observed
@@ -673,6 +635,75 @@ def _cited(key: str, want: object, got: object) -> list[str]:
     return problems
 
 
+def _cited_exactly(key: str, want: object, got: object) -> list[str]:
+    observed = _as_dict(got)
+    problems: list[str] = []
+    for element, rule_ids in _as_dict(want).items():
+        if element not in observed:
+            problems.append(f"{key}: {element} is not in the output")
+            continue
+        cited = sorted(map(str, _as_list(observed[element])))
+        if cited != sorted(map(str, _as_list(rule_ids))):
+            problems.append(f"{key}: {element} cites {cited}, expected exactly {rule_ids}")
+    return problems
+
+
+def _not_cited(key: str, want: object, got: object) -> list[str]:
+    observed = _as_dict(got)
+    return [
+        f"{key}: {element} cites {rule_id}"
+        for element, rule_ids in _as_dict(want).items()
+        for rule_id in _as_list(rule_ids)
+        if rule_id in _as_list(observed.get(element, []))
+    ]
+
+
+def _texts_include(key: str, want: object, got: object) -> list[str]:
+    """``{CODE: [phrases]}``: the text of each code contains each phrase (any case)."""
+    observed = _as_dict(got)
+    problems: list[str] = []
+    for element, phrases in _as_dict(want).items():
+        text = str(observed.get(element, "")).lower()
+        if element not in observed:
+            problems.append(f"{key}: {element} is not in the output")
+            continue
+        problems += [
+            f"{key}: {element} text {observed[element]!r} lacks {phrase!r}"
+            for phrase in _as_list(phrases)
+            if str(phrase).lower() not in text
+        ]
+    return problems
+
+
+def _texts_exclude(key: str, want: object, got: object) -> list[str]:
+    observed = _as_dict(got)
+    return [
+        f"{key}: {element} text {observed[element]!r} contains {phrase!r}"
+        for element, phrases in _as_dict(want).items()
+        if element in observed
+        for phrase in _as_list(phrases)
+        if str(phrase).lower() in str(observed[element]).lower()
+    ]
+
+
+def _text_includes(key: str, want: object, got: object) -> list[str]:
+    text = str(got).lower()
+    return [
+        f"{key}: {got!r} lacks {phrase!r}"
+        for phrase in _as_list(want)
+        if str(phrase).lower() not in text
+    ]
+
+
+def _text_excludes(key: str, want: object, got: object) -> list[str]:
+    text = str(got).lower()
+    return [
+        f"{key}: {got!r} contains {phrase!r}"
+        for phrase in _as_list(want)
+        if str(phrase).lower() in text
+    ]
+
+
 # expected key -> (observed key, comparison)
 _COMPARISONS: Final[Mapping[str, tuple[str, Callable[[str, object, object], list[str]]]]] = {
     "invalid_fields": ("invalid_fields", _invalid_fields),
@@ -680,12 +711,22 @@ _COMPARISONS: Final[Mapping[str, tuple[str, Callable[[str, object, object], list
     "findings_include": ("findings", _include),
     "findings_exclude": ("findings", _exclude),
     "finding_rule_ids": ("finding_rule_ids", _cited),
+    "finding_rule_ids_exact": ("finding_rule_ids", _cited_exactly),
+    "finding_rule_ids_exclude": ("finding_rule_ids", _not_cited),
+    "finding_text_includes": ("finding_texts", _texts_include),
     "interval_rule_ids": ("interval_rule_ids", _cited),
     "guidance_items_include": ("guidance_items", _include),
     "guidance_rule_ids_include": ("guidance_rule_ids", _include),
     "guidance_rule_ids_exclude": ("guidance_rule_ids", _exclude),
     "monitoring_items_include": ("monitoring_items", _include),
     "monitoring_items_exclude": ("monitoring_items", _exclude),
+    "monitoring_rule_ids_include": ("monitoring_rule_ids", _include),
+    "monitoring_rule_ids_exclude": ("monitoring_rule_ids", _exclude),
+    "item_text_includes": ("item_texts", _texts_include),
+    "item_text_excludes": ("item_texts", _texts_exclude),
+    "referral_rule_ids_include": ("referral_rule_ids", _include),
+    "referral_text_includes": ("referral_text", _text_includes),
+    "referral_text_excludes": ("referral_text", _text_excludes),
 }
 
 
@@ -703,79 +744,15 @@ def compare(row: Row, result: Result) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Severities, as fixed by the "Severities" section of the clinical decisions.
+# Severities, as fixed by the "Severities" sections of the clinical decisions (one home: the
+# oracle's catalogue).
 # ---------------------------------------------------------------------------------------------
 
-_CRITICAL: Final = (
-    "NEURO_SEEK_URGENT_SPECIALIST_ADVICE",
-    "TREAT_WITHOUT_DELAY",
-    "PLATELET_TRANSFUSION_CONSIDER",
-    "FOLATE_BEFORE_B12",
-    "NEURO_RECURRENCE_REVIEW",
-    "HOME_ADMINISTRATION_SUSPENDED_REVIEW",
-    "NOT_COVERED",
-    "REFER_CONDITION_PRESENT",
-    "SUPERVISION_REQUIRED",
-    "DOSE_TOO_LOW",
-    "DOSE_ABOVE_MAXIMUM",
-    "ROUTE_NOT_IM",
-    "LIFELONG",
-    "INTERVAL_ABOVE_MAXIMUM",
-    "INTERVAL_MONTHLY_RULE",
-    "LOADING_NEURO_MUST_BE_OPEN_ENDED",
-)
-_WARNING: Final = (
-    "NEURO_STATUS_UNCERTAIN",
-    "NEURO_WITHOUT_CONFIRMED_DEFICIENCY",
-    "DEFICIENCY_UNCONFIRMED",
-    "THROMBOCYTOPENIA_PRECAUTIONS",
-    "PLATELETS_NOT_ASSESSED",
-    "RENAL_PREFER_HYDROXOCOBALAMIN",
-    "RENAL_CARDIOVASCULAR_SIGNAL",
-    "SITE_BUTTOCK_UPPER_OUTER_NEEDLE_ANTERIOR",
-    "SITE_BUTTOCK_REPLACED",
-    "MONTHLY_MORE_EFFECTIVE",
-    "EXTENDED_NOT_AVAILABLE",
-    "RESECTION_LENGTH_UNKNOWN",
-    "CROHN_LENGTH_UNKNOWN",
-    "NEURO_LOADING_DOSES_MISSED",
-    "NEURO_REVIEW_OVERDUE",
-    "LIFELONG_CLINICIAN_DECISION",
-    "TWO_INJECTIONS_ONE_DAY",
-    "DOSE_BELOW_RECOMMENDED",
-    "INTERVAL_LONGER_THAN_RECOMMENDED",
-    "LOADING_TOO_FEW",
-)
-_INFO: Final = (
-    "HOMOCYSTEINE_OFF_TARGET",
-    "LABS_MAY_BE_STABLE",
-    "CROHN_PROPHYLAXIS_EVIDENCE_WEAK",
-    "EXTENDED_NOT_APPLICABLE",
-    "LOADING_ALTERNATIVE",
-    "LOADING_MORE_FREQUENT",
-)
-
 SEVERITIES: Final[Mapping[str, str]] = {
-    **dict.fromkeys(_CRITICAL, "critical"),
-    **dict.fromkeys(_WARNING, "warning"),
-    **dict.fromkeys(_INFO, "info"),
+    code.name: severity.name.lower() for code, severity in SEVERITY.items()
 }
 """The fixed severity of every warning and finding code, by code name."""
 
-REFER_WARNINGS: Final = frozenset(
-    {
-        "NEURO_SEEK_URGENT_SPECIALIST_ADVICE",
-        "NEURO_STATUS_UNCERTAIN",
-        "NEURO_WITHOUT_CONFIRMED_DEFICIENCY",
-        "DEFICIENCY_UNCONFIRMED",
-        "TREAT_WITHOUT_DELAY",
-        "PLATELET_TRANSFUSION_CONSIDER",
-        "THROMBOCYTOPENIA_PRECAUTIONS",
-        "PLATELETS_NOT_ASSESSED",
-        "FOLATE_BEFORE_B12",
-        "RENAL_PREFER_HYDROXOCOBALAMIN",
-        "RENAL_CARDIOVASCULAR_SIGNAL",
-    }
-)
-"""The warnings of D-DEFICIENCY, D-NEURO-UNKNOWN, D-NEURO-URGENT, D-RENAL, D-FOLATE and D-PLT:
-the only warnings a REFER may carry (D-OUTCOME)."""
+REFER_WARNINGS: Final = frozenset(code.name for code in REFER_MAY_CARRY)
+"""The only warnings a REFER may carry: the D-OUTCOME safety warnings of rule set 2.0.0 and
+(D-CROHN-UNKNOWN) CROHN_LENGTH_UNKNOWN_NOT_COUNTED."""

@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import enum
 import itertools
 import sys
 import time
+import typing
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
@@ -49,7 +51,13 @@ from kernel.model import (
     Route,
     SiteRequest,
 )
-from specs.verification.oracle import check_check, check_course, check_plan
+from specs.verification.oracle import (
+    add_months,
+    check_check,
+    check_course,
+    check_plan,
+    derive_facts,
+)
 
 Changes = dict[str, object]
 Factor = tuple[tuple[str, Changes], ...]
@@ -408,7 +416,7 @@ def sweep_profiles(runner: Runner) -> None:
             runner.course(label, _course(profile, STANDARD, 30, None))
         runner.check(label, CheckRequest(profile=profile, regimen=ProposedRegimen(site=proposed)))
         runner.report.combinations["site request x proposed site x outcome"] += 1
-    platelets = (None, 0.0, 9.0, 9.99, 10.0, 24.0, 24.9, 25.0, 50.0, 50.1, 51.0, 2000.0)
+    platelets = (None, 0.0, 9.0, 9.99, 10.0, 24.0, 24.9, 24.99, 25.0, 50.0, 50.1, 51.0, 2000.0)
     for value, neuro, deficiency, formulation in itertools.product(
         platelets, tuple(NEURO)[1:], tuple(DEFICIENCY)[1:], (CYANO, HYDROXO)
     ):
@@ -424,22 +432,24 @@ def sweep_profiles(runner: Runner) -> None:
             str(value),
             _profile(changes),
         )
-    for age, contra, neuro, deficiency in itertools.product(
+    for age, contra, neuro, deficiency, formulation in itertools.product(
         (0, 15, 16, 17, 120),
         ("none", "hypersensitivity", "leber", "both"),
         tuple(NEURO)[1:],
         tuple(DEFICIENCY)[1:],
+        (CYANO, HYDROXO),
     ):
         changes = {
             "age_years": age,
             "neurological_involvement": neuro,
             "deficiency_status": deficiency,
+            "formulation": formulation,
         }
         changes["hypersensitivity_cobalt_or_b12"] = contra in {"hypersensitivity", "both"}
         changes["leber_disease_or_tobacco_amblyopia"] = contra in {"leber", "both"}
         _all_three(
             runner,
-            "age x contraindication x neuro x deficiency",
+            "age x contraindication x neuro x deficiency x formulation",
             f"{age},{contra}",
             _profile(changes),
         )
@@ -695,6 +705,245 @@ def sweep_validation(runner: Runner) -> None:
         runner.report.combinations["validation: single and paired faults x operation"] += 1
 
 
+# ---------------------------------------------------------------------------------------------
+# Rule set 2.0.0: every profile field alone, the new inputs, the new course and check rows.
+# ---------------------------------------------------------------------------------------------
+
+#: Values beyond the default for the profile fields the type cannot give values for (numbers).
+_NUMBER_FIELD_VALUES: Final[dict[str, tuple[object, ...]]] = {
+    "age_years": (15, 16, 120),
+    "platelets_10e9_per_l": (None, 9.99, 10.0, 24.99, 25.0, 50.0, 50.1),
+    "egfr_ml_min_1_73m2": (0.0, 59.999, 60.0),
+    "ileal_resection_length_cm": (19.99, 20.0),
+    "crohn_ileal_involvement_length_cm": (29.99, 30.0),
+}
+#: A length is given with its flag (D-INVALID).
+_LENGTH_FLAGS: Final = {
+    "ileal_resection_length_cm": "ileal_resection",
+    "crohn_ileal_involvement_length_cm": "crohn_ileal_involvement",
+}
+
+
+def field_values() -> dict[str, tuple[object, ...]]:
+    """Every profile field with the values the one-field sweep gives it, derived from the
+    dataclass fields: yes/no facts and enums from their type, numbers from the thresholds. A
+    field that no rule gives values to stops the enumeration (no field is ever left out)."""
+    hints = typing.get_type_hints(PatientProfile)
+    found: dict[str, tuple[object, ...]] = {}
+    for field in dataclasses.fields(PatientProfile):
+        hint = hints[field.name]
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)] or [hint]
+        base = options[0]
+        if field.name in _NUMBER_FIELD_VALUES:
+            found[field.name] = _NUMBER_FIELD_VALUES[field.name]
+        elif base is bool:
+            found[field.name] = (True, False) if len(typing.get_args(hint)) > 1 else (True,)
+        elif isinstance(base, type) and issubclass(base, enum.Enum):
+            found[field.name] = tuple(m for m in base if m.name != "UNSPECIFIED")
+        else:
+            message = f"the enumeration gives no values to PatientProfile.{field.name}"
+            raise TypeError(message)
+    return found
+
+
+def sweep_every_field(runner: Runner) -> None:
+    """Each profile field alone at each of its values, in every outcome kind (plan, check,
+    course): a field added to the profile is enumerated without touching this file."""
+    for (kind, base), (name, values) in itertools.product(
+        OUTCOME_KINDS.items(), field_values().items()
+    ):
+        for value in values:
+            changes: Changes = {**base, name: value}
+            if name in _LENGTH_FLAGS:
+                changes[_LENGTH_FLAGS[name]] = True
+            _all_three(
+                runner,
+                "each profile field x value x outcome",
+                f"{kind},{name}={value}",
+                _profile(changes),
+            )
+
+
+def sweep_safety_inputs(runner: Runner) -> None:
+    """D-PREGNANCY and D-ANTICOAGULANT x platelets x neurology x formulation x outcome kind:
+    they add their warnings, a monitoring date and the needle above 50, read by no other rule."""
+    for (kind, base), pregnant, anticoagulant, platelets, neuro, formulation in itertools.product(
+        OUTCOME_KINDS.items(),
+        (None, True),
+        (None, False, True),
+        (None, 9.99, 24.99, 25.0, 50.0, 50.1, 200.0),
+        (NEURO.ABSENT, NEURO.PRESENT),
+        (CYANO, HYDROXO),
+    ):
+        changes: Changes = {**base, "pregnant": pregnant, "anticoagulant_therapy": anticoagulant}
+        changes |= {"platelets_10e9_per_l": platelets, "formulation": formulation}
+        changes["neurological_involvement"] = neuro
+        _all_three(
+            runner,
+            "pregnancy x anticoagulant x platelets x neuro x formulation x outcome",
+            f"{kind},{pregnant},{anticoagulant},{platelets}",
+            _profile(changes),
+        )
+
+
+def _gap_threshold(
+    profile: PatientProfile,
+    injections: Sequence[datetime.date],
+    status: CourseNeurologicalStatus | None,
+    start: datetime.date,
+) -> datetime.date:
+    facts = derive_facts(profile, status)
+    overdue = add_months(max(injections), facts.overdue) if injections else start
+    return add_months(overdue, facts.due)
+
+
+def sweep_course_review(runner: Runner) -> None:
+    """D-MAINT-GAP and D-LOAD-INTERRUPTED at both sides of their thresholds, for every course
+    profile kind, month-end starts and each status; D-COURSE-SCHEDULE with horizons."""
+    starts = (
+        START,
+        datetime.date(2024, 1, 20),
+        datetime.date(2000, 1, 20),
+        datetime.date(2100, 1, 20),
+    )
+    for (kind, changes), start, (offsets, status) in itertools.product(
+        COURSE_PROFILES.items(),
+        starts,
+        (
+            ((), None),
+            ((0,), None),
+            (STANDARD, None),
+            ((*STANDARD, 42), STATUS.RECURRED),
+            ((0, 2, 4, 6), STATUS.PLATEAUED),
+        ),
+    ):
+        profile = _profile(changes)
+        injections = days(offsets, start)
+        request = CourseRequest(
+            profile=profile,
+            start_date=start,
+            reference_date=start,
+            injection_dates=injections,
+            neurological_status=status,
+        )
+        threshold = _gap_threshold(profile, injections, status, start)
+        last = max(injections, default=start)
+        references = {
+            threshold,
+            threshold + datetime.timedelta(days=1),
+            last + datetime.timedelta(days=7),
+            last + datetime.timedelta(days=8),
+        }
+        for reference, horizon in itertools.product(sorted(references), (None, 0, 30, 400)):
+            end = None if horizon is None else reference + datetime.timedelta(days=horizon)
+            runner.course(
+                f"{kind},start={start},offsets={offsets},reference={reference},horizon={horizon}",
+                dataclasses.replace(request, reference_date=reference, horizon_date=end),
+            )
+            runner.report.combinations["course: gap and interruption thresholds x horizon"] += 1
+    for (kind, changes), (pattern, ref_days, state), horizon in itertools.product(
+        COURSE_PROFILES.items(), COURSE_SCENARIOS[::3], (0, 14, 60, 400)
+    ):
+        request = _course(_profile(changes), pattern, ref_days, state)
+        assert request.reference_date is not None
+        end = request.reference_date + datetime.timedelta(days=horizon)
+        runner.course(
+            f"{kind},{pattern},{ref_days},{state},horizon={horizon}",
+            dataclasses.replace(request, horizon_date=end),
+        )
+        runner.report.combinations["course: scenarios x horizon (schedule)"] += 1
+
+
+def sweep_check_revision_2(runner: Runner) -> None:
+    """D-CHECK-ROUTE, D-CHECK-FORMULATION, D-CHECK-EXTENDED and D-CHECK-EMPTY: each route and
+    each proposed formulation against each profile kind, and a granted extended interval."""
+    profiles: dict[str, Changes] = {
+        **CHECK_PROFILES,
+        "renal": {"egfr_ml_min_1_73m2": 40.0},
+        "hydroxo-renal": {"formulation": HYDROXO, "diabetic_nephropathy": True},
+        "leber": {"leber_disease_or_tobacco_amblyopia": True},
+        "leber-hydroxo": {"leber_disease_or_tobacco_amblyopia": True, "formulation": HYDROXO},
+        "extended": {"maintenance_preference": MaintenancePreference.EXTENDED},
+        "extended-hydroxo": {
+            "maintenance_preference": MaintenancePreference.EXTENDED,
+            "formulation": HYDROXO,
+        },
+    }
+    elements: tuple[Changes, ...] = (
+        {},
+        {"maintenance_interval_months": 1.01},
+        {"maintenance_interval_months": 2.5},
+        {"maintenance_interval_months": 3.0},
+        {"maintenance_interval_months": 3.01},
+        {"dose_per_injection_mcg": 99.9, "site": SiteRequest.GLUTEAL},
+        {"loading_dates": days((0, 2, 2, 4)), "stop_date": START},
+        {"loading_open_ended": True},
+    )
+    for (kind, changes), route, formulation, element in itertools.product(
+        profiles.items(), (None, *tuple(Route)[1:]), (None, CYANO, HYDROXO), elements
+    ):
+        regimen = ProposedRegimen(route=route, formulation=formulation, **element)  # type: ignore[arg-type]
+        runner.check(
+            f"{kind},route={route},formulation={formulation},{element}",
+            CheckRequest(profile=_profile(changes), regimen=regimen),
+        )
+        runner.report.combinations["check: route x proposed formulation x element x profile"] += 1
+
+
+WINDOW_DATES: Final = (datetime.date(9899, 12, 31), datetime.date(9900, 1, 1), datetime.date.max)
+
+
+def sweep_windows(runner: Runner) -> None:
+    """D-WINDOWS: every date field of a plan and a course at the window's edge, horizons at 100
+    years and a day more, a course horizon on and before the reference date."""
+    for start, horizon in itertools.product(WINDOW_DATES, (None, *WINDOW_DATES)):
+        runner.plan(
+            f"window start={start},horizon={horizon}",
+            PlanRequest(profile=BASE, start_date=start, horizon_date=horizon),
+        )
+        runner.report.combinations["windows: plans and courses at the calendar's edge"] += 1
+    for start in (START, datetime.date(2024, 2, 29), datetime.date(1, 1, 1)):
+        limit = add_months(start, 1200)
+        for horizon in (limit, limit + datetime.timedelta(days=1)):
+            runner.plan(
+                f"window 100y {start},{horizon}",
+                PlanRequest(profile=BASE, start_date=start, horizon_date=horizon),
+            )
+            runner.course(
+                f"window 100y {start},{horizon}",
+                CourseRequest(
+                    profile=BASE, start_date=start, reference_date=start, horizon_date=horizon
+                ),
+            )
+            runner.report.combinations["windows: plans and courses at the calendar's edge"] += 2
+    edge = datetime.date(9899, 12, 1)
+    for reference, field in itertools.product(
+        WINDOW_DATES[:2], ("injection", "lab", "stabilisation", "horizon", "none")
+    ):
+        day = WINDOW_DATES[1]
+        request = CourseRequest(profile=BASE, start_date=edge, reference_date=reference)
+        if field == "injection":
+            request = dataclasses.replace(request, injection_dates=(edge, day))
+        elif field == "lab":
+            request = dataclasses.replace(
+                request, lab_results=(LabResult(date=day, b12_ng_per_l=300.0),)
+            )
+        elif field == "stabilisation":
+            request = dataclasses.replace(request, stabilisation_date=day)
+        elif field == "horizon":
+            request = dataclasses.replace(request, horizon_date=day)
+        runner.course(f"window course {reference},{field}", request)
+        runner.report.combinations["windows: plans and courses at the calendar's edge"] += 1
+    for offset in (-1, 0, 1):
+        request = _course(BASE, STANDARD, 20, None)
+        assert request.reference_date is not None
+        horizon = request.reference_date + datetime.timedelta(days=offset)
+        runner.course(
+            f"window course horizon {offset}", dataclasses.replace(request, horizon_date=horizon)
+        )
+        runner.report.combinations["windows: plans and courses at the calendar's edge"] += 1
+
+
 PARTS: Final[tuple[Callable[[Runner], None], ...]] = (
     main_product,
     sweep_profiles,
@@ -702,6 +951,11 @@ PARTS: Final[tuple[Callable[[Runner], None], ...]] = (
     sweep_checks,
     sweep_courses,
     sweep_validation,
+    sweep_every_field,
+    sweep_safety_inputs,
+    sweep_course_review,
+    sweep_check_revision_2,
+    sweep_windows,
 )
 
 
@@ -711,6 +965,42 @@ def enumerate_all(*, stop_at_first: bool = False) -> Report:
     for part in PARTS:
         part(runner)
     return runner.report
+
+
+class _RecordingRunner(Runner):
+    """Records the profiles the parts would send, without calling the kernel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.profiles: set[PatientProfile] = set()
+
+    def run(
+        self,
+        label: str,
+        request: object,
+        operation: Callable[[object], object],
+        oracle: Callable[[object, object], list[str]],
+        *,
+        twice: bool = False,
+    ) -> None:
+        """Record the request's profile."""
+        del label, operation, oracle, twice
+        profile = getattr(request, "profile", None)
+        if isinstance(profile, PatientProfile):
+            self.profiles.add(profile)
+
+
+def varied_profile_fields() -> frozenset[str]:
+    """Every profile field some enumerated request sets to a value besides its default."""
+    runner = _RecordingRunner()
+    for part in PARTS:
+        part(runner)
+    default = PatientProfile()
+    return frozenset(
+        field.name
+        for field in dataclasses.fields(PatientProfile)
+        if any(getattr(p, field.name) != getattr(default, field.name) for p in runner.profiles)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,8 +21,12 @@ without shrinking (fast, for mutmut and the known-bad kernels); "long" 5000 rand
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime
+import enum
 import os
+import types
+import typing
 from collections.abc import Sequence
 from typing import Final, Literal
 
@@ -30,14 +34,12 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from kernel.model import (
-    BariatricProcedure,
     CheckRequest,
     CourseNeurologicalStatus,
     CourseRequest,
     DeficiencyStatus,
     Formulation,
     LabResult,
-    MaintenancePreference,
     NeurologicalInvolvement,
     PatientProfile,
     PlanRequest,
@@ -179,10 +181,16 @@ ordinary_dates: Final = st.one_of(
 )
 
 
+#: The edge of the supported calendar (D-WINDOWS): the last valid date and the first invalid one.
+WINDOW_EDGE: Final = (datetime.date(9899, 12, 31), datetime.date(9900, 1, 1))
+
+
 def start_dates(strength: Strength = "valid") -> st.SearchStrategy[datetime.date]:
-    """Start dates: ordinary ones, and far ones for "wild" inputs."""
+    """Start dates: ordinary ones; the window's edge for "any"; far ones for "wild" inputs."""
     if strength == "wild":
         return ordinary_dates | st.sampled_from(FAR_DATES) | st.dates()
+    if strength == "any":
+        return ordinary_dates | st.sampled_from(WINDOW_EDGE)
     return ordinary_dates
 
 
@@ -264,40 +272,6 @@ def _length_pair(
     return pairs
 
 
-def _make_profile(  # noqa: PLR0913 - one argument per independently drawn field group
-    *,
-    core: tuple[object, object, object, object],
-    numbers: tuple[float | None, float | None],
-    flags: tuple[bool, bool, bool, bool, bool, bool],
-    ileal: tuple[bool, float | None],
-    crohn: tuple[bool, float | None],
-    options: tuple[object, object, object],
-) -> PatientProfile:
-    formulation, age, deficiency, neuro = core
-    renal, nephropathy, folate, hypersensitivity, leber, _ = flags
-    bariatric, site, preference = options
-    return PatientProfile(
-        formulation=formulation,  # type: ignore[arg-type]
-        age_years=age,  # type: ignore[arg-type]
-        deficiency_status=deficiency,  # type: ignore[arg-type]
-        neurological_involvement=neuro,  # type: ignore[arg-type]
-        platelets_10e9_per_l=numbers[0],
-        egfr_ml_min_1_73m2=numbers[1],
-        renal_impairment_reported=renal,
-        diabetic_nephropathy=nephropathy,
-        folic_acid_started_before_b12=folate,
-        hypersensitivity_cobalt_or_b12=hypersensitivity,
-        leber_disease_or_tobacco_amblyopia=leber,
-        ileal_resection=ileal[0],
-        ileal_resection_length_cm=ileal[1],
-        crohn_ileal_involvement=crohn[0],
-        crohn_ileal_involvement_length_cm=crohn[1],
-        bariatric_procedure=bariatric,  # type: ignore[arg-type]
-        site_request=site,  # type: ignore[arg-type]
-        maintenance_preference=preference,  # type: ignore[arg-type]
-    )
-
-
 def _ages(strength: Strength) -> st.SearchStrategy[int | None]:
     ages: st.SearchStrategy[int | None] = st.sampled_from(AGE_BOUNDARIES) | st.integers(0, 120)
     if strength != "valid":
@@ -312,41 +286,102 @@ def _rare_flag() -> st.SearchStrategy[bool]:
     return st.sampled_from((False, False, False, True))
 
 
+#: Profile fields drawn together, because validity depends on the pair (D-INVALID).
+PAIRED_PROFILE_FIELDS: Final = (
+    ("ileal_resection", "ileal_resection_length_cm"),
+    ("crohn_ileal_involvement", "crohn_ileal_involvement_length_cm"),
+)
+
+
+def _special_profile_fields(strength: Strength) -> dict[str, st.SearchStrategy[object]]:
+    """Return the profile fields whose values need thresholds or a weighting."""
+    return {
+        "formulation": _enum(_VALID_FORMULATIONS, [*Formulation], strength, optional=False),
+        "age_years": _ages(strength),
+        "deficiency_status": _enum(
+            _VALID_DEFICIENCY, [*DeficiencyStatus], strength, optional=False
+        ),
+        "neurological_involvement": _enum(
+            _VALID_NEURO, [*NeurologicalInvolvement], strength, optional=False
+        ),
+        "platelets_10e9_per_l": _measure(PLATELET_BOUNDARIES, 2000.0, strength),
+        "egfr_ml_min_1_73m2": _measure(EGFR_BOUNDARIES, 200.0, strength),
+        "hypersensitivity_cobalt_or_b12": _rare_flag(),
+        "leber_disease_or_tobacco_amblyopia": _rare_flag(),
+    }
+
+
+def _by_type(hint: object, strength: Strength) -> st.SearchStrategy[object] | None:
+    """Return a strategy for a yes/no fact or an enum field from its type alone (``None`` if
+    the type says too little: numbers need the thresholds of the decisions)."""
+    optional = typing.get_origin(hint) in {typing.Union, types.UnionType}
+    options = (
+        [arg for arg in typing.get_args(hint) if arg is not type(None)] if optional else [hint]
+    )
+    if len(options) != 1:
+        return None
+    base = options[0]
+    if base is bool:
+        values: st.SearchStrategy[object] = st.booleans()
+        return st.none() | values if optional else values
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        members = list(base)
+        valid = [m for m in members if m.name != "UNSPECIFIED"]
+        return _enum(valid, members, strength, optional=optional)
+    return None
+
+
+def profile_field_strategies(strength: Strength = "valid") -> dict[str, st.SearchStrategy[object]]:
+    """One strategy per single field of ``PatientProfile`` (the paired length fields apart),
+    derived from the dataclass fields: a field the decisions add is drawn from its type, and a
+    field no rule can draw stops the import (so no field is ever left out)."""
+    hints = typing.get_type_hints(PatientProfile)
+    special = _special_profile_fields(strength)
+    paired = {name for pair in PAIRED_PROFILE_FIELDS for name in pair}
+    found: dict[str, st.SearchStrategy[object]] = {}
+    for field in dataclasses.fields(PatientProfile):
+        if field.name in paired:
+            continue
+        strategy = special.get(field.name)
+        if strategy is None:
+            strategy = _by_type(hints[field.name], strength)
+        if strategy is None:
+            message = f"no strategy draws PatientProfile.{field.name}"
+            raise TypeError(message)
+        found[field.name] = strategy
+    return found
+
+
+def drawn_profile_fields() -> frozenset[str]:
+    """Every profile field the strategies draw (the single fields and the pairs)."""
+    singles = profile_field_strategies("valid")
+    return frozenset({*singles, *(name for pair in PAIRED_PROFILE_FIELDS for name in pair)})
+
+
+def _make_profile(
+    *,
+    singles: dict[str, object],
+    ileal: tuple[bool, float | None],
+    crohn: tuple[bool, float | None],
+) -> PatientProfile:
+    (ileal_flag, ileal_length), (crohn_flag, crohn_length) = PAIRED_PROFILE_FIELDS
+    values = {
+        **singles,
+        ileal_flag: ileal[0],
+        ileal_length: ileal[1],
+        crohn_flag: crohn[0],
+        crohn_length: crohn[1],
+    }
+    return PatientProfile(**values)  # type: ignore[arg-type]
+
+
 def profiles(strength: Strength = "valid") -> st.SearchStrategy[PatientProfile]:
-    """Patient profiles of the given strength."""
-    core = st.tuples(
-        _enum(_VALID_FORMULATIONS, [*Formulation], strength, optional=False),
-        _ages(strength),
-        _enum(_VALID_DEFICIENCY, [*DeficiencyStatus], strength, optional=False),
-        _enum(_VALID_NEURO, [*NeurologicalInvolvement], strength, optional=False),
-    )
-    numbers = st.tuples(
-        _measure(PLATELET_BOUNDARIES, 2000.0, strength),
-        _measure(EGFR_BOUNDARIES, 200.0, strength),
-    )
-    flags = st.tuples(
-        st.booleans(), st.booleans(), st.booleans(), _rare_flag(), _rare_flag(), st.booleans()
-    )
-    options = st.tuples(
-        _enum(
-            _without_unspecified(BariatricProcedure), [*BariatricProcedure], strength, optional=True
-        ),
-        _enum(_without_unspecified(SiteRequest), [*SiteRequest], strength, optional=True),
-        _enum(
-            _without_unspecified(MaintenancePreference),
-            [*MaintenancePreference],
-            strength,
-            optional=True,
-        ),
-    )
+    """Patient profiles of the given strength: every field of ``PatientProfile`` is drawn."""
     return st.builds(
         _make_profile,
-        core=core,
-        numbers=numbers,
-        flags=flags,
+        singles=st.fixed_dictionaries(profile_field_strategies(strength)),
         ileal=_length_pair(RESECTION_BOUNDARIES, strength),
         crohn=_length_pair(CROHN_BOUNDARIES, strength),
-        options=options,
     )
 
 
@@ -492,7 +527,8 @@ def check_requests(strength: Strength = "valid") -> st.SearchStrategy[CheckReque
         _make_check,
         profile=profiles(strength),
         regimen=regimen,
-        same_formulation=st.booleans() if strength != "valid" else YES,
+        # D-CHECK-FORMULATION: a proposed formulation unlike the profile's is valid input.
+        same_formulation=st.booleans(),
     )
 
 
@@ -529,6 +565,7 @@ def _make_course(  # noqa: PLR0913 - one argument per course element
     labs: Sequence[tuple[int, float | None, float | None]],
     state: tuple[CourseNeurologicalStatus | None, int | None, bool],
     clamp: bool,
+    horizon_days: int | None = None,
 ) -> CourseRequest:
     status, stabilised_days, stop = state
     if start is None:
@@ -565,6 +602,12 @@ def _make_course(  # noqa: PLR0913 - one argument per course element
     stabilisation = None if stabilised_days is None else day(stabilised_days)
     if clamp and stabilisation is not None and reference < start:
         stabilisation = None
+    horizon = None
+    if horizon_days is not None:
+        try:
+            horizon = reference + datetime.timedelta(days=horizon_days)
+        except OverflowError:
+            horizon = datetime.date.max if horizon_days > 0 else datetime.date.min
     return CourseRequest(
         profile=profile,
         start_date=start,
@@ -574,7 +617,22 @@ def _make_course(  # noqa: PLR0913 - one argument per course element
         neurological_status=status,
         stabilisation_date=stabilisation,
         stop_requested=stop,
+        horizon_date=horizon,
     )
+
+
+def _course_horizon_days(strength: Strength) -> st.SearchStrategy[int | None]:
+    """Course horizons, in days after the reference date (D-COURSE-SCHEDULE)."""
+    days: st.SearchStrategy[int | None] = (
+        st.none()
+        | st.sampled_from((0, 1, 2, 13, 14, 15, 30, 31, 60, 92, 365, 366))
+        | st.integers(0, 800)
+    )
+    if strength != "valid":
+        days = days | st.sampled_from((-1, -30))
+    if strength == "wild":
+        days = days | st.sampled_from((36_525, 36_600, 3_000_000))
+    return days
 
 
 def _with_a_value(
@@ -605,7 +663,10 @@ def course_requests(strength: Strength = "valid") -> st.SearchStrategy[CourseReq
         statuses = [None, *CourseNeurologicalStatus]
         starts = starts | st.none()
     reference_days = st.sampled_from(
-        (0, 1, 2, 11, 13, 14, 15, 16, 30, 31, 44, 45, 46, 91, 92, 183, 365, 366, 400, 800)
+        (
+            *(0, 1, 2, 7, 8, 11, 12, 13, 14, 15, 16, 18, 19, 30, 31, 44, 45, 46, 69, 70, 71, 72),
+            *(91, 92, 183, 365, 366, 400, 800),
+        )
     ) | st.integers(-10, 2000)
     if strength == "wild":
         reference_days = reference_days | st.sampled_from((3_000_000, -3_000_000, 2_900_000))
@@ -623,6 +684,7 @@ def course_requests(strength: Strength = "valid") -> st.SearchStrategy[CourseReq
             st.booleans(),
         ),
         clamp=YES if strength == "valid" else st.booleans(),
+        horizon_days=_course_horizon_days(strength),
     )
 
 

@@ -20,9 +20,16 @@ from kernel.model import (
     InvalidInput,
     NeurologicalInvolvement,
     RegimenCheck,
+    Route,
 )
 from specs.verification import strategies as gen
-from specs.verification.oracle import check_check, check_expectation, derive_facts
+from specs.verification.oracle import (
+    check_check,
+    check_expectation,
+    judged_facts,
+    nothing_proposed,
+    wording_problems,
+)
 from specs.verification.properties.examples import (
     check_examples,
     invalid_check_examples,
@@ -57,7 +64,7 @@ def test_every_regimen_check_gives_findings_or_a_validation_error(
     outcome = check_regimen(check_request)
     assert isinstance(outcome, InvalidInput | RegimenCheck)
     if isinstance(outcome, RegimenCheck):
-        facts = derive_facts(check_request.profile)
+        facts = judged_facts(check_request)
         assert outcome.refer_reasons == facts.refer_reasons
         assert has_critical(outcome.findings, Code.REFER_CONDITION_PRESENT) == bool(
             facts.refer_reasons
@@ -77,9 +84,9 @@ def test_regimen_checks_carry_the_safety_warnings(check_request: CheckRequest) -
     outcome = check_regimen(check_request)
     profile = check_request.profile
     if isinstance(outcome, RegimenCheck):
-        facts = derive_facts(profile)
+        facts = judged_facts(check_request)
         renal = Code.RENAL_PREFER_HYDROXOCOBALAMIN in codes(outcome.findings)
-        assert renal == (facts.renal and profile.formulation is CYANO)
+        assert renal == (facts.renal and facts.formulation is CYANO)
         folate = has_critical(outcome.findings, Code.FOLATE_BEFORE_B12)
         assert folate == profile.folic_acid_started_before_b12
         urgent = has_critical(outcome.findings, Code.NEURO_SEEK_URGENT_SPECIALIST_ADVICE)
@@ -107,7 +114,8 @@ def test_a_proposed_stop_date_is_critical(check_request: CheckRequest) -> None:
 def test_any_dose_but_1000_mcg_is_a_finding(check_request: CheckRequest) -> None:
     """Law: a proposed dose of exactly 1000 mcg gives no dose finding; 100 to under 1000 the
     warning DOSE_BELOW_RECOMMENDED; under 100 the critical DOSE_TOO_LOW; over 1000 the critical
-    DOSE_ABOVE_MAXIMUM. Cheats ruled out: ">= 1000" accepting 1000.1, "100" as too low."""
+    DOSE_ABOVE_MAXIMUM; an oral proposal no dose finding at all (D-CHECK-ROUTE). Cheats ruled
+    out: ">= 1000" accepting 1000.1, "100" as too low, an oral dose judged as an injection."""
     outcome = check_regimen(check_request)
     dose = check_request.regimen.dose_per_injection_mcg
     if isinstance(outcome, RegimenCheck) and dose is not None:
@@ -117,7 +125,7 @@ def test_any_dose_but_1000_mcg_is_a_finding(check_request: CheckRequest) -> None
             Code.DOSE_TOO_LOW,
             Code.DOSE_ABOVE_MAXIMUM,
         }
-        if dose == 1000:
+        if check_request.regimen.route is Route.ORAL or dose == 1000:
             assert not dose_codes
         elif dose > 1000:
             assert dose_codes == {Code.DOSE_ABOVE_MAXIMUM}
@@ -136,8 +144,9 @@ def test_proposed_intervals_are_judged_by_the_first_matching_row(
 ) -> None:
     """Law: a proposed interval over 3 months is the critical INTERVAL_ABOVE_MAXIMUM; else over 1
     month where the ileal or Crohn's rule applies the critical INTERVAL_MONTHLY_RULE; at most one
-    interval finding is given. Cheats ruled out: two interval findings at once, 3 months flagged
-    as over the maximum, a 2-monthly interval passing after ileal resection."""
+    interval finding is given, and none with an oral proposal (D-CHECK-ROUTE). Cheats ruled out:
+    two interval findings at once, 3 months flagged as over the maximum, a 2-monthly interval
+    passing after ileal resection."""
     outcome = check_regimen(check_request)
     interval = check_request.regimen.maintenance_interval_months
     if isinstance(outcome, RegimenCheck) and interval is not None:
@@ -147,9 +156,10 @@ def test_proposed_intervals_are_judged_by_the_first_matching_row(
             Code.INTERVAL_LONGER_THAN_RECOMMENDED,
         }
         assert len(found) <= 1
-        assert (Code.INTERVAL_ABOVE_MAXIMUM in found) == (interval > 3)
-        facts = derive_facts(check_request.profile)
-        if 1 < interval <= 3 and (facts.ileal or facts.crohn):
+        oral = check_request.regimen.route is Route.ORAL
+        assert (Code.INTERVAL_ABOVE_MAXIMUM in found) == (interval > 3 and not oral)
+        facts = judged_facts(check_request)
+        if 1 < interval <= 3 and (facts.ileal or facts.crohn) and not oral:
             assert found == {Code.INTERVAL_MONTHLY_RULE}
     assert not violations_of(check_check(check_request, outcome), "D-CHECK")
 
@@ -202,6 +212,77 @@ def test_checking_is_deterministic_and_reads_loading_in_date_order(
     third = check_regimen(shuffled)
     if not isinstance(first, InvalidInput):
         assert third == first
+
+
+@pytest.mark.covers("INV-CHECK-FORMULATION", "D-CHECK-FORMULATION", "D-RENAL")
+@examples
+@given(check_request=valid_checks)
+def test_a_check_judges_the_proposed_formulation(check_request: CheckRequest) -> None:
+    """Law: the renal warning of a check holds exactly when the judged formulation (the
+    proposed one if given, else the profile's) is cyanocobalamin and renal impairment holds; a
+    proposal unlike the profile adds FORMULATION_DIFFERS_FROM_PROFILE; a check is never
+    NOT_COVERED. Cheats ruled out: the renal warning read from the profile while the proposal
+    switches to hydroxocobalamin (the switch the plan itself recommends), NOT_COVERED for it."""
+    outcome = check_regimen(check_request)
+    if isinstance(outcome, RegimenCheck):
+        facts = judged_facts(check_request)
+        found = codes(outcome.findings)
+        assert (Code.RENAL_PREFER_HYDROXOCOBALAMIN in found) == (
+            facts.renal and facts.formulation is CYANO
+        )
+        proposed = check_request.regimen.formulation
+        differs = proposed is not None and proposed is not check_request.profile.formulation
+        assert (Code.FORMULATION_DIFFERS_FROM_PROFILE in found) == differs
+        assert Code.NOT_COVERED not in found
+    found_violations = check_check(check_request, outcome)
+    assert not violations_of(found_violations, "INV-CHECK-FORMULATION", "D-CHECK-FORMULATION")
+
+
+@pytest.mark.covers("D-CHECK-EMPTY", "D-CHECK-ROUTE", "D-CHECK-EXTENDED")
+@examples
+@given(check_request=valid_checks)
+def test_an_empty_or_oral_check_never_says_the_regimen_meets_the_rules(
+    check_request: CheckRequest,
+) -> None:
+    """Law: a check with nothing proposed gives NOTHING_PROPOSED; an oral route gives the
+    critical ROUTE_ORAL_NOT_COVERED and no dose, interval, loading or site finding. Cheats ruled
+    out: an empty check read as "meets the rules", an oral 50 mcg dose judged as an injection."""
+    outcome = check_regimen(check_request)
+    if isinstance(outcome, RegimenCheck):
+        found = codes(outcome.findings)
+        assert (Code.NOTHING_PROPOSED in found) == nothing_proposed(check_request)
+        if check_request.regimen.route is Route.ORAL:
+            assert has_critical(outcome.findings, Code.ROUTE_ORAL_NOT_COVERED)
+            assert not found & {
+                Code.DOSE_TOO_LOW,
+                Code.DOSE_BELOW_RECOMMENDED,
+                Code.DOSE_ABOVE_MAXIMUM,
+                Code.INTERVAL_ABOVE_MAXIMUM,
+                Code.INTERVAL_MONTHLY_RULE,
+                Code.INTERVAL_LONGER_THAN_RECOMMENDED,
+                Code.LOADING_TOO_FEW,
+                Code.LOADING_ALTERNATIVE,
+            }
+    found_violations = check_check(check_request, outcome)
+    assert not violations_of(found_violations, "D-CHECK-EMPTY", "D-CHECK-ROUTE", "D-CHECK")
+
+
+@pytest.mark.covers("INV-WORDING", "D-WORDING")
+@examples
+@with_examples("check_request", invalid_check_examples())
+@given(check_request=any_checks)
+def test_check_texts_name_no_machine_code_and_no_file_path(check_request: CheckRequest) -> None:
+    """Law: no finding or violation text of a check contains a machine code or a file path, a
+    rule ID it names is whole, and a text citing a product label cites the judged product's.
+    Cheat ruled out: REFER_CONDITION_PRESENT listing the reasons by their enum names."""
+    outcome = check_regimen(check_request)
+    texts = (
+        [f.text for f in outcome.findings]
+        if isinstance(outcome, RegimenCheck)
+        else [v.reason for v in outcome.violations]
+    )
+    assert all(not wording_problems(text) for text in texts)
+    assert not violations_of(check_check(check_request, outcome), "INV-WORDING", "D-WORDING")
 
 
 @pytest.mark.covers(

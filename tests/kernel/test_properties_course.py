@@ -8,22 +8,34 @@ course threshold requests of ``specs/verification/properties/examples.py``.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import itertools
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from kernel import assess_course
 from kernel.model import (
     Code,
     CourseAssessment,
     CourseNeurologicalStatus,
+    CourseOutcome,
     CourseRequest,
     Formulation,
     InvalidInput,
     NeurologicalInvolvement,
 )
 from specs.verification import strategies as gen
-from specs.verification.oracle import add_months, check_course, course_expectation, derive_facts
+from specs.verification.oracle import (
+    REVIEW_CODES,
+    add_days,
+    add_months,
+    check_course,
+    course_expectation,
+    derive_facts,
+    wording_problems,
+)
 from specs.verification.properties.examples import (
     course_examples,
     invalid_course_examples,
@@ -99,12 +111,14 @@ def test_course_assessments_carry_the_safety_warnings(course_request: CourseRequ
 @examples
 @given(course_request=valid_courses)
 def test_a_course_never_ends_therapy(course_request: CourseRequest) -> None:
-    """Law: every covered course has a next due date, whatever the labs say, and a stop request
-    adds LIFELONG_CLINICIAN_DECISION without changing any date. Cheats ruled out: stopping when
-    homocysteine is on target, a stop request honoured."""
+    """Law: every course has a next due date and a forward schedule with a dose, whatever the
+    labs say, and a stop request adds LIFELONG_CLINICIAN_DECISION without changing any date.
+    Cheats ruled out: stopping when homocysteine is on target, a stop request honoured, an empty
+    schedule."""
     outcome = assess_course(course_request)
     if isinstance(outcome, CourseAssessment):
-        assert outcome.next_due_date is not None or Code.NOT_COVERED in codes(outcome.findings)
+        assert isinstance(outcome.next_due_date, datetime.date)
+        assert outcome.schedule.loading_dates or outcome.schedule.maintenance_dates
         assert (Code.LIFELONG_CLINICIAN_DECISION in codes(outcome.findings)) == (
             course_request.stop_requested
         )
@@ -113,10 +127,11 @@ def test_a_course_never_ends_therapy(course_request: CourseRequest) -> None:
         )
         other = assess_course(toggled)
         assert isinstance(other, CourseAssessment)
-        assert (other.next_due_date, other.labs_due_date, other.phase) == (
+        assert (other.next_due_date, other.labs_due_date, other.phase, other.schedule) == (
             outcome.next_due_date,
             outcome.labs_due_date,
             outcome.phase,
+            outcome.schedule,
         )
     assert not violations_of(check_course(course_request, outcome), "INV-LIFELONG")
 
@@ -149,7 +164,7 @@ def test_next_dose_is_after_the_last_and_counts_calendar_months(
     out: due dates counted from the plan instead of the actual dose, 30-day months."""
     outcome = assess_course(course_request)
     injections = course_request.injection_dates
-    if isinstance(outcome, CourseAssessment) and outcome.next_due_date is not None and injections:
+    if isinstance(outcome, CourseAssessment) and injections:
         assert outcome.next_due_date > max(injections)
         if outcome.phase.name == "MAINTENANCE":
             assert outcome.next_due_date == add_months(max(injections), outcome.due_interval_months)
@@ -226,3 +241,107 @@ def test_course_agrees_with_the_oracle_on_every_decision(course_request: CourseR
     names (labs due from the wrong series, missed doses off by one)."""
     outcome = assess_course(course_request)
     assert check_course(course_request, outcome) == []
+
+
+@pytest.mark.covers("INV-COURSE-OUTCOME", "D-COURSE-OUTCOME", "D-MAINT-GAP", "D-LOAD-INTERRUPTED")
+@examples
+@with_examples("course_request", invalid_course_examples())
+@given(course_request=any_courses)
+def test_a_course_is_reviewed_exactly_when_a_clinician_must_review_it(
+    course_request: CourseRequest,
+) -> None:
+    """Law: the outcome is REVIEW exactly when clinician review is required, which is exactly
+    when a finding of D-COURSE-OUTCOME is present (suspension, overdue review, recurrence, a long
+    maintenance gap, interrupted loading, NOT_COVERED); never CONTINUE beside the critical
+    suspension. Cheats ruled out: CONTINUE beside "home administration suspended", a 295-day gap
+    answered CONTINUE, REVIEW set from some of the causes only."""
+    outcome = assess_course(course_request)
+    if isinstance(outcome, CourseAssessment):
+        review = bool(codes(outcome.findings) & REVIEW_CODES)
+        assert outcome.clinician_review_required == review
+        assert (outcome.outcome is CourseOutcome.REVIEW) == review
+        if has_critical(outcome.findings, Code.HOME_ADMINISTRATION_SUSPENDED_REVIEW):
+            assert outcome.outcome is CourseOutcome.REVIEW
+    found = check_course(course_request, outcome)
+    assert not violations_of(
+        found, "INV-COURSE-OUTCOME", "D-COURSE-OUTCOME", "D-MAINT-GAP", "D-LOAD-INTERRUPTED"
+    )
+
+
+@pytest.mark.covers("INV-SCHEDULE", "D-COURSE-SCHEDULE", "D-HORIZON", "D-MONTH")
+@examples
+@given(course_request=valid_courses)
+def test_the_forward_schedule_is_lifelong_and_never_doubles_a_day(
+    course_request: CourseRequest,
+) -> None:
+    """Law: the forward schedule strictly increases, never has two doses on one day, starts at
+    the next due date (or the reference date where that is later), chains each maintenance gap
+    by the interval in force (D-MONTH), and reaches the horizon: the next dose after its last
+    date lies after the horizon. Cheats ruled out: a schedule that stops at the first
+    maintenance date, one that starts on a past due date, 30-day months, a neurological series
+    cut at the review date."""
+    outcome = assess_course(course_request)
+    if isinstance(outcome, CourseAssessment):
+        schedule = outcome.schedule
+        doses = (*schedule.loading_dates, *schedule.maintenance_dates)
+        assert all(a < b for a, b in itertools.pairwise(doses))
+        reference = course_request.reference_date
+        assert reference is not None
+        horizon = course_request.horizon_date or reference
+        assert schedule.horizon_date == horizon
+        assert doses[0] == max(outcome.next_due_date, reference)
+        due = outcome.due_interval_months
+        maintenance = schedule.maintenance_dates
+        assert all(b == add_months(a, due) for a, b in itertools.pairwise(maintenance))
+        if maintenance:
+            assert add_months(maintenance[-1], due) > horizon
+        else:
+            assert schedule.loading_open_ended
+            assert add_days(schedule.loading_dates[-1], 2) > horizon
+    found = check_course(course_request, outcome)
+    assert not violations_of(found, "INV-SCHEDULE", "D-COURSE-SCHEDULE")
+
+
+@pytest.mark.covers("INV-SCHEDULE", "D-COURSE-SCHEDULE", "D-HORIZON")
+@given(course_request=valid_courses, extra_days=st.integers(1, 800))
+def test_a_later_course_horizon_only_adds_dates(
+    course_request: CourseRequest, extra_days: int
+) -> None:
+    """Law (metamorphic): a later course horizon keeps every scheduled date and adds only dates
+    after the old horizon; nothing else of the assessment changes. Cheat ruled out: dates
+    counted back from the horizon."""
+    reference = course_request.reference_date
+    assert reference is not None
+    horizon = course_request.horizon_date or reference
+    later = dataclasses.replace(
+        course_request, horizon_date=horizon + datetime.timedelta(days=extra_days)
+    )
+    first, second = assess_course(course_request), assess_course(later)
+    if isinstance(first, CourseAssessment) and isinstance(second, CourseAssessment):
+        for name in ("loading_dates", "maintenance_dates", "lab_check_dates"):
+            old, new = getattr(first.schedule, name), getattr(second.schedule, name)
+            assert new[: len(old)] == old
+            assert all(day > horizon for day in new[len(old) :])
+        assert (first.findings, first.next_due_date, first.outcome) == (
+            second.findings,
+            second.next_due_date,
+            second.outcome,
+        )
+
+
+@pytest.mark.covers("INV-WORDING", "D-WORDING")
+@examples
+@with_examples("course_request", invalid_course_examples())
+@given(course_request=any_courses)
+def test_course_texts_name_no_machine_code_and_no_file_path(course_request: CourseRequest) -> None:
+    """Law: no finding or violation text of a course contains a machine code or a file path,
+    and a rule ID a text names is whole. Cheat ruled out: the suspension's causes listed by
+    their enum names."""
+    outcome = assess_course(course_request)
+    texts = (
+        [f.text for f in outcome.findings]
+        if isinstance(outcome, CourseAssessment)
+        else [v.reason for v in outcome.violations]
+    )
+    assert all(not wording_problems(text) for text in texts)
+    assert not violations_of(check_course(course_request, outcome), "INV-WORDING", "D-WORDING")

@@ -27,6 +27,7 @@ from kernel.model import (
     PlanRequest,
     PlanSetting,
     Referral,
+    ReferReason,
     RegimenPlan,
     Route,
 )
@@ -34,11 +35,13 @@ from kernel.rules import RULES
 from specs.verification import strategies as gen
 from specs.verification.oracle import (
     INVARIANTS,
-    SAFETY_CODES,
+    REFER_MAY_CARRY,
     add_months,
     check_plan,
+    derive_facts,
     expected_plan_kind,
     plan_expectation,
+    wording_problems,
 )
 from specs.verification.properties.examples import (
     invalid_plan_examples,
@@ -268,22 +271,24 @@ def test_neurological_loading_is_open_ended_alternate_days(plan_request: PlanReq
 def test_low_or_unknown_platelets_always_give_needle_and_pressure(
     plan_request: PlanRequest,
 ) -> None:
-    """Law: platelets <= 50 x10^9/L or not given always give a 25-27G needle and 5-10 minutes of
-    pressure; above 50 no gauge is emitted; THROMBOCYTOPENIA_PRECAUTIONS and
-    PLATELETS_NOT_ASSESSED follow D-PLT exactly. Cheats ruled out: "< 50" for "<= 50", missing
-    guidance when the count is absent, precautions dropped for a supervised plan."""
+    """Law: platelets <= 50 x10^9/L or not given, or anticoagulant therapy (D-ANTICOAGULANT),
+    always give a 25-27G needle and 5-10 minutes of pressure; otherwise no gauge is emitted;
+    THROMBOCYTOPENIA_PRECAUTIONS and PLATELETS_NOT_ASSESSED follow D-PLT exactly. Cheats ruled
+    out: "< 50" for "<= 50", missing guidance when the count is absent, precautions dropped for a
+    supervised plan, anticoagulant therapy without the needle above 50."""
     outcome = plan_regimen(plan_request)
     platelets = plan_request.profile.platelets_10e9_per_l
+    anticoagulant = plan_request.profile.anticoagulant_therapy is True
     if isinstance(outcome, RegimenPlan):
         guidance = outcome.guidance
         needle = (guidance.needle_gauge_min, guidance.needle_gauge_max)
         pressure = (guidance.pressure_minutes_min, guidance.pressure_minutes_max)
-        if platelets is None or platelets <= 50:
+        if platelets is None or platelets <= 50 or anticoagulant:
             assert (needle, pressure) == ((25, 27), (5, 10))
         else:
             assert (needle, pressure) == ((None, None), (None, None))
     found = check_plan(plan_request, outcome)
-    assert not violations_of(found, "INV-PLATELET-GUIDANCE", "D-PLT")
+    assert not violations_of(found, "INV-PLATELET-GUIDANCE", "D-PLT", "D-ANTICOAGULANT")
 
 
 @pytest.mark.covers("INV-NO-HOME-BELOW-25", "R-PLT-SEVERE", "D-PLT")
@@ -410,14 +415,16 @@ def test_every_plan_request_gives_exactly_one_outcome_by_precedence(
 @given(plan_request=valid_plans)
 def test_refer_carries_only_safety_warnings_in_order(plan_request: PlanRequest) -> None:
     """Law: a REFER lists every reason in D-OUTCOME order, carries exactly the D-OUTCOME safety
-    warnings whose condition holds and no other, and is urgent exactly when neurological
-    involvement is PRESENT or UNKNOWN. Cheats ruled out: only the first reason, site or interval
-    warnings on a REFER, urgency from platelets instead of neurology."""
+    warnings whose condition holds and no other (D-CROHN-UNKNOWN's finding aside, which a REFER
+    may carry), and is urgent exactly when neurological involvement is PRESENT or UNKNOWN, when
+    platelets are below 25 without it (D-PLT-SEVERE-REFER), or with Leber's disease (D-CONTRA).
+    Cheats ruled out: only the first reason, site or interval warnings on a REFER, a routine
+    referral for a count of 8 or for Leber's disease."""
     outcome = plan_regimen(plan_request)
     if isinstance(outcome, Referral):
-        assert codes(outcome.warnings) <= SAFETY_CODES
+        assert codes(outcome.warnings) <= REFER_MAY_CARRY
         assert list(outcome.reasons) == sorted(set(outcome.reasons), key=lambda r: r.value)
-        assert outcome.urgent == _neuro(plan_request)
+        assert outcome.urgent == derive_facts(plan_request.profile).urgent_refer
     assert not violations_of(check_plan(plan_request, outcome), "INV-REFER")
 
 
@@ -481,6 +488,52 @@ def test_plan_agrees_with_the_oracle_on_every_decision(plan_request: PlanRequest
     any departure from a decision table that no single invariant names."""
     outcome = plan_regimen(plan_request)
     assert check_plan(plan_request, outcome) == []
+
+
+@pytest.mark.covers("INV-REFER-PLATELETS", "D-PLT-SEVERE-REFER", "R-PLT-SEVERE")
+@examples
+@given(plan_request=valid_plans)
+def test_a_refer_for_low_platelets_is_urgent_with_same_day_advice(
+    plan_request: PlanRequest,
+) -> None:
+    """Law: a REFER for platelets < 25 (PLATELETS_BELOW_25_NO_NEURO) is urgent and carries the
+    critical PLATELETS_SEVERE_SAME_DAY_ADVICE, and PLATELET_TRANSFUSION_CONSIDER below 10.
+    Cheats ruled out: the routine, unexplained referral of rule set 1.0.0 for a count of 8; the
+    advice demoted to a warning; the transfusion note kept for supervised plans only."""
+    outcome = plan_regimen(plan_request)
+    if isinstance(outcome, Referral) and ReferReason.PLATELETS_BELOW_25_NO_NEURO in outcome.reasons:
+        platelets = plan_request.profile.platelets_10e9_per_l
+        assert platelets is not None
+        assert outcome.urgent
+        assert has_critical(outcome.warnings, Code.PLATELETS_SEVERE_SAME_DAY_ADVICE)
+        assert has_critical(outcome.warnings, Code.PLATELET_TRANSFUSION_CONSIDER) == (
+            platelets < 10
+        )
+    assert not violations_of(check_plan(plan_request, outcome), "INV-REFER-PLATELETS")
+
+
+@pytest.mark.covers("INV-WORDING", "D-WORDING")
+@examples
+@with_examples("plan_request", invalid_plan_examples())
+@given(plan_request=any_plans)
+def test_plan_texts_name_no_machine_code_and_no_file_path(plan_request: PlanRequest) -> None:
+    """Law: no text of a plan, a REFER or a validation error (warnings, items, the REFER's
+    sentence and its reasons' sentences, violation reasons) contains a machine code such as
+    PLATELETS_BELOW_25_NO_NEURO or a file path, and every rule ID a text names is whole. Cheats
+    ruled out: a reason's enum name pasted into a clinician's text, the record's path quoted, an
+    ID cut at a line length."""
+    outcome = plan_regimen(plan_request)
+    texts: list[str] = []
+    if isinstance(outcome, RegimenPlan):
+        texts = [w.text for w in outcome.warnings]
+        texts += [i.text for i in (*outcome.guidance.items, *outcome.monitoring.items)]
+    elif isinstance(outcome, Referral):
+        texts = [outcome.text, *(w.text for w in outcome.warnings)]
+        texts += [detail.text for detail in outcome.reason_details]
+    else:
+        texts = [violation.reason for violation in outcome.violations]
+    assert all(not wording_problems(text) for text in texts)
+    assert not violations_of(check_plan(plan_request, outcome), "INV-WORDING", "D-WORDING")
 
 
 def test_the_invariant_catalogue_matches_the_kernels() -> None:

@@ -2,11 +2,20 @@
 
 Random generation finds a bug hidden behind one exact value only by luck, so every property also
 runs these requests, built by hand from the thresholds of ``clinical-decisions.md``: platelets
-9/10, 24/24.9/25, 50/50.1/51 (D-PLT); eGFR 59/60 (D-RENAL); resection 19/20 cm and Crohn's
-29/30 cm, known and unknown (D-INTERVAL, D-PROPHYLAXIS); age 15/16 (D-SCOPE-AGE); every
-deficiency and neurological status (D-DEFICIENCY, D-NEURO-UNKNOWN); 31 January, 29 February in
-leap and common years, and horizons around the review date (D-MONTH, D-HORIZON, D-NEURO-OPEN).
-The same corpus is the first probe run against each known-bad kernel.
+9/9.99/10, 24/24.9/24.99/25, 50/50.1/51 (D-PLT, D-PLT-SEVERE-REFER); eGFR 59/60 (D-RENAL);
+resection 19/20 cm and Crohn's 29/30 cm, known and unknown (D-INTERVAL, D-PROPHYLAXIS,
+D-CROHN-UNKNOWN); age 15/16 (D-SCOPE-AGE); every deficiency and neurological status
+(D-DEFICIENCY, D-NEURO-UNKNOWN); hypersensitivity and Leber's disease with each formulation
+(D-CONTRA); pregnancy and anticoagulant therapy at each platelet band (D-PREGNANCY,
+D-ANTICOAGULANT); 31 January, 29 February in leap, common and century years (2000, 2100), and
+horizons around the review date (D-MONTH, D-HORIZON, D-NEURO-OPEN); the calendar's edge and the
+100-year horizon (D-WINDOWS); every route with each formulation, a proposal unlike the profile's
+formulation, an empty proposal and a granted extended interval (D-CHECK-ROUTE,
+D-CHECK-FORMULATION, D-CHECK-EMPTY, D-CHECK-EXTENDED); the day before and the first day of a long
+maintenance gap and of an interrupted loading, recurrence with 1- and 2-monthly hydroxocobalamin,
+labs the day before the start and on it, and course horizons (D-MAINT-GAP, D-LOAD-INTERRUPTED,
+D-RECURRENCE, D-LABS, D-COURSE-SCHEDULE). The same corpus is the first probe run against each
+known-bad kernel.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from kernel.model import (
     Route,
     SiteRequest,
 )
+from specs.verification.oracle import add_months, derive_facts
 
 CYANO: Final = Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML
 HYDROXO: Final = Formulation.HYDROXOCOBALAMIN_1000_MCG_PER_ML
@@ -79,7 +89,7 @@ def plan(
 # Profiles at the thresholds.
 # ---------------------------------------------------------------------------------------------
 
-PLATELET_THRESHOLDS: Final = (None, 9.0, 10.0, 24.0, 24.9, 25.0, 50.0, 50.1, 51.0)
+PLATELET_THRESHOLDS: Final = (None, 9.0, 9.99, 10.0, 24.0, 24.9, 24.99, 25.0, 50.0, 50.1, 51.0)
 NEURO_STATUSES: Final = (ABSENT, PRESENT, UNKNOWN_NEURO)
 DEFICIENCIES: Final = (CONFIRMED, NOT_PRESENT, UNKNOWN_DEFICIENCY)
 
@@ -138,12 +148,38 @@ def threshold_profiles() -> list[PatientProfile]:
         found.append(profile(deficiency_status=deficiency, neurological_involvement=neuro))
     found.extend(
         (
-            profile(hypersensitivity_cobalt_or_b12=True),
-            profile(leber_disease_or_tobacco_amblyopia=True, neurological_involvement=PRESENT),
             profile(folic_acid_started_before_b12=True),
             profile(folic_acid_started_before_b12=True, age_years=15),
         )
     )
+    # D-CONTRA (replaced): hypersensitivity alone, Leber's disease with each formulation, both.
+    found.extend(
+        profile(
+            formulation=formulation,
+            hypersensitivity_cobalt_or_b12=hypersensitivity,
+            leber_disease_or_tobacco_amblyopia=leber,
+            neurological_involvement=neuro,
+        )
+        for formulation, (hypersensitivity, leber), neuro in itertools.product(
+            (CYANO, HYDROXO), ((True, False), (False, True), (True, True)), (ABSENT, PRESENT)
+        )
+    )
+    # D-PREGNANCY and D-ANTICOAGULANT at each platelet band, with and without neurology.
+    found.extend(
+        profile(
+            pregnant=pregnant,
+            anticoagulant_therapy=anticoagulant,
+            platelets_10e9_per_l=platelets,
+            neurological_involvement=neuro,
+        )
+        for (pregnant, anticoagulant), platelets, neuro in itertools.product(
+            ((True, None), (None, True), (True, True), (False, False)),
+            (None, 9.0, 24.9, 50.0, 50.1, 200.0),
+            (ABSENT, PRESENT),
+        )
+    )
+    found.append(profile(pregnant=True, age_years=15))
+    found.append(profile(anticoagulant_therapy=True, hypersensitivity_cobalt_or_b12=True))
     found.extend(
         profile(site_request=site) for site in SiteRequest if site is not SiteRequest.UNSPECIFIED
     )
@@ -170,6 +206,8 @@ def threshold_profiles() -> list[PatientProfile]:
 # ---------------------------------------------------------------------------------------------
 
 MONTH_END_STARTS: Final = (
+    datetime.date(2000, 1, 31),
+    datetime.date(2000, 2, 29),
     datetime.date(2024, 1, 31),
     datetime.date(2023, 1, 31),
     datetime.date(2024, 2, 29),
@@ -196,6 +234,7 @@ def plan_examples() -> list[PlanRequest]:
         {"formulation": HYDROXO},
         {"maintenance_preference": MaintenancePreference.EXTENDED},
     )
+    start_changes = (*start_changes, {"pregnant": True})
     for start, changes in itertools.product(MONTH_END_STARTS, start_changes):
         found.append(plan(changes, start=start, horizon=start + datetime.timedelta(days=800)))
     found.extend(
@@ -207,14 +246,19 @@ def plan_examples() -> list[PlanRequest]:
             PlanRequest(
                 profile=BASE, start_date=START, horizon_date=HORIZON, route=Route.INTRAMUSCULAR
             ),
-            # The supported calendar (proposed decisions): the last covered horizon, the next day.
+            # D-WINDOWS: the last valid date and a horizon exactly 100 years after the start.
             plan(start=datetime.date(9899, 1, 1), horizon=datetime.date(9899, 12, 31)),
-            plan(start=datetime.date(9899, 1, 1), horizon=datetime.date(9900, 1, 1)),
+            plan(start=LAST_DATE, horizon=None),
             plan(start=START, horizon=datetime.date(2124, 1, 31)),
-            plan(start=START, horizon=datetime.date(2124, 2, 1)),
+            plan({"neurological_involvement": PRESENT}, horizon=datetime.date(2124, 1, 31)),
         )
     )
     return found
+
+
+#: D-WINDOWS: the last valid date and the first invalid one.
+LAST_DATE: Final = datetime.date(9899, 12, 31)
+FIRST_INVALID_DATE: Final = datetime.date(9900, 1, 1)
 
 
 INVALID_PROFILES: Final[tuple[dict[str, object], ...]] = (
@@ -260,6 +304,13 @@ def invalid_plan_examples() -> list[PlanRequest]:
             PlanRequest(profile=BASE, start_date=START, route=Route.SUBCUTANEOUS),
             PlanRequest(profile=BASE, start_date=START, route=Route.UNSPECIFIED),
             PlanRequest(profile=PatientProfile(), start_date=None, route=Route.ORAL),
+            # D-WINDOWS: a date after 9899-12-31, a horizon more than 100 years after the start.
+            plan(start=FIRST_INVALID_DATE, horizon=None),
+            plan(start=datetime.date(9899, 1, 1), horizon=FIRST_INVALID_DATE),
+            plan(start=FIRST_INVALID_DATE, horizon=datetime.date(9900, 2, 1)),
+            plan(start=START, horizon=datetime.date(2124, 2, 1)),
+            plan(start=datetime.date(2024, 2, 29), horizon=datetime.date(2124, 3, 1)),
+            plan(start=datetime.date.max, horizon=None),
         )
     )
     return found
@@ -286,14 +337,40 @@ def check_examples() -> list[CheckRequest]:
             ProposedRegimen(maintenance_interval_months=months)
             for months in (0.5, 1.0, 1.01, 2.0, 2.01, 3.0, 3.01)
         ),
-        ProposedRegimen(route=Route.SUBCUTANEOUS),
-        ProposedRegimen(route=Route.INTRAMUSCULAR),
+        # D-CHECK-ROUTE: every route with each formulation (the profile's or a proposed one).
+        *(
+            ProposedRegimen(route=route, formulation=formulation)
+            for route, formulation in itertools.product(
+                (
+                    Route.INTRAMUSCULAR,
+                    Route.SUBCUTANEOUS,
+                    Route.INTRAVENOUS,
+                    Route.ORAL,
+                    Route.OTHER,
+                ),
+                (None, CYANO, HYDROXO),
+            )
+        ),
+        # Oral: then no dose, interval, loading or site finding; LIFELONG still applies.
+        ProposedRegimen(
+            route=Route.ORAL,
+            dose_per_injection_mcg=50.0,
+            maintenance_interval_months=4.0,
+            loading_dates=_loading((0, 0, 3)),
+            site=SiteRequest.GLUTEAL,
+            stop_date=HORIZON,
+        ),
+        # D-CHECK-EMPTY: a formulation alone, or an open-ended flag alone, is not a regimen.
+        ProposedRegimen(formulation=HYDROXO),
+        ProposedRegimen(loading_open_ended=True),
         ProposedRegimen(stop_date=HORIZON),
         ProposedRegimen(site=SiteRequest.GLUTEAL),
         ProposedRegimen(site=SiteRequest.VENTROGLUTEAL),
         ProposedRegimen(site=SiteRequest.DELTOID),
         ProposedRegimen(formulation=CYANO),
         ProposedRegimen(formulation=HYDROXO, maintenance_interval_months=2.5),
+        ProposedRegimen(formulation=CYANO, maintenance_interval_months=2.5),
+        ProposedRegimen(formulation=HYDROXO, maintenance_interval_months=3.01),
         *(
             ProposedRegimen(loading_dates=_loading(offsets), loading_open_ended=open_ended)
             for offsets, open_ended in itertools.product(
@@ -328,6 +405,20 @@ def check_examples() -> list[CheckRequest]:
         profile(egfr_ml_min_1_73m2=59.0, folic_acid_started_before_b12=True),
         profile(site_request=SiteRequest.GLUTEAL),
         profile(site_request=SiteRequest.VENTROGLUTEAL, formulation=HYDROXO),
+        # Revision 2: the judged formulation (D-CHECK-FORMULATION), the granted extended
+        # interval (D-CHECK-EXTENDED), the Leber clause, the new inputs.
+        profile(egfr_ml_min_1_73m2=40.0),
+        profile(formulation=HYDROXO, diabetic_nephropathy=True),
+        profile(maintenance_preference=MaintenancePreference.EXTENDED),
+        profile(formulation=HYDROXO, maintenance_preference=MaintenancePreference.EXTENDED),
+        profile(leber_disease_or_tobacco_amblyopia=True),
+        profile(leber_disease_or_tobacco_amblyopia=True, formulation=HYDROXO),
+        profile(platelets_10e9_per_l=9.99, pregnant=True, anticoagulant_therapy=True),
+        profile(
+            deficiency_status=NOT_PRESENT,
+            bariatric_procedure=BariatricProcedure.SLEEVE,
+            crohn_ileal_involvement=True,
+        ),
     ]
     found = [CheckRequest(profile=BASE, regimen=regimen) for regimen in regimens]
     found.extend(
@@ -490,19 +581,177 @@ def course_examples() -> list[CourseRequest]:
             course(offsets=(0, 2), reference_days=5, neurological_status=status.RECURRED),
             course(offsets=(0, 2), reference_days=5, neurological_status=status.PLATEAUED),
             course(offsets=(30,), reference_days=20),
-            # The supported calendar (proposed decisions).
+            # D-WINDOWS: the last valid date.
             CourseRequest(
                 profile=BASE,
                 start_date=datetime.date(9899, 12, 1),
-                reference_date=datetime.date(9899, 12, 31),
-            ),
-            CourseRequest(
-                profile=BASE,
-                start_date=datetime.date(9899, 12, 1),
-                reference_date=datetime.date(9900, 1, 1),
+                reference_date=LAST_DATE,
+                horizon_date=LAST_DATE,
             ),
         )
     )
+    found.extend(revision_2_course_examples())
+    return found
+
+
+def _gap_examples() -> list[CourseRequest]:
+    """D-MAINT-GAP: the day before the first day of a long gap, and that first day, for each
+    interval and for courses with no injection, after a plateau and on recurrence."""
+    found: list[CourseRequest] = []
+    cases: tuple[
+        tuple[dict[str, object], tuple[int, ...], CourseNeurologicalStatus | None], ...
+    ] = (
+        ({}, STANDARD, None),
+        ({"formulation": HYDROXO}, STANDARD, None),
+        ({"maintenance_preference": MaintenancePreference.EXTENDED}, STANDARD, None),
+        (
+            {"deficiency_status": NOT_PRESENT, "bariatric_procedure": BariatricProcedure.SLEEVE},
+            (),
+            None,
+        ),
+        (
+            {
+                "deficiency_status": NOT_PRESENT,
+                "bariatric_procedure": BariatricProcedure.SLEEVE,
+                "formulation": HYDROXO,
+            },
+            (0,),
+            None,
+        ),
+        (
+            {"neurological_involvement": PRESENT},
+            (0, 2, 4, 6, 8, 10),
+            CourseNeurologicalStatus.PLATEAUED,
+        ),
+        ({}, (*STANDARD, 42), CourseNeurologicalStatus.RECURRED),
+        ({"formulation": HYDROXO}, STANDARD, CourseNeurologicalStatus.RECURRED),
+    )
+    for start in (START, datetime.date(2024, 1, 20), datetime.date(2000, 1, 20)):
+        for changes, offsets, status in cases:
+            facts = derive_facts(profile(**changes), status)
+            injections = _loading(offsets, start)
+            overdue = add_months(injections[-1], facts.overdue) if injections else start
+            threshold = add_months(overdue, facts.due)
+            found.extend(
+                CourseRequest(
+                    profile=profile(**changes),
+                    start_date=start,
+                    reference_date=reference,
+                    injection_dates=injections,
+                    neurological_status=status,
+                )
+                for reference in (threshold, threshold + datetime.timedelta(days=1))
+            )
+    return found
+
+
+def revision_2_course_examples() -> list[CourseRequest]:
+    """Courses at the thresholds revision 2 adds (see the module docstring)."""
+    status = CourseNeurologicalStatus
+    neuro: dict[str, object] = {"neurological_involvement": PRESENT}
+    found = _gap_examples()
+    # D-LOAD-INTERRUPTED: 7 and 8 days after the last injection, or after the start with none.
+    for changes, offsets in itertools.product(({}, neuro), ((), (0,), (0, 2, 4))):
+        last = max(offsets, default=0)
+        found.extend(
+            course(changes, offsets=offsets, reference_days=last + days) for days in (7, 8)
+        )
+    # D-RECURRENCE: hydroxocobalamin in force at 2 months, and at 1 month (ileal resection).
+    recurrences: tuple[tuple[dict[str, object], tuple[int, ...]], ...] = (
+        ({"formulation": HYDROXO}, STANDARD),
+        ({"formulation": HYDROXO}, (*STANDARD, 40)),
+        ({"formulation": HYDROXO, "ileal_resection": True}, STANDARD),
+        ({"formulation": HYDROXO, "neurological_involvement": PRESENT}, ()),
+        ({"formulation": HYDROXO, "neurological_involvement": PRESENT}, (0, 2)),
+        (
+            {
+                "formulation": HYDROXO,
+                "deficiency_status": NOT_PRESENT,
+                "bariatric_procedure": BariatricProcedure.SLEEVE,
+            },
+            (),
+        ),
+        ({}, STANDARD),
+    )
+    found.extend(
+        course(changes, offsets=offsets, reference_days=60, neurological_status=status.RECURRED)
+        for changes, offsets in recurrences
+    )
+    # D-LABS: homocysteine dated the day before the start and on it; a lab on the reference date.
+    for day, value in itertools.product((-1, 0), (8.0, 12.0)):
+        found.append(
+            course(
+                offsets=STANDARD,
+                reference_days=70,
+                lab_results=(
+                    LabResult(
+                        date=START + datetime.timedelta(days=day), homocysteine_umol_per_l=value
+                    ),
+                    LabResult(
+                        date=START + datetime.timedelta(days=61), homocysteine_umol_per_l=7.0
+                    ),
+                ),
+            )
+        )
+    labs_day = add_months(START, 3)
+    found.append(
+        CourseRequest(
+            profile=profile(
+                deficiency_status=NOT_PRESENT, bariatric_procedure=BariatricProcedure.SLEEVE
+            ),
+            start_date=START,
+            reference_date=labs_day,
+            injection_dates=(labs_day,),
+            lab_results=(
+                LabResult(date=labs_day, b12_ng_per_l=300.0, homocysteine_umol_per_l=11.0),
+            ),
+        )
+    )
+    # The review-overdue flag: on the review date and the day after (D-MISSED, D-COURSE-OUTCOME).
+    found.extend(
+        course(neuro, offsets=tuple(range(0, 15, 2)), reference_days=days) for days in (14, 15)
+    )
+    # Injections in non-date order: the last dose is the latest date, not the last sent.
+    found.append(course(offsets=(42, *STANDARD), reference_days=50))
+    found.append(course(neuro, offsets=(4, 0, 2), reference_days=5))
+    # D-COURSE-SCHEDULE: horizons before, on and after the review date and the next doses.
+    schedule_profiles: tuple[dict[str, object], ...] = (
+        {},
+        neuro,
+        {"formulation": HYDROXO, "deficiency_status": NOT_PRESENT, "ileal_resection": True},
+    )
+    for changes, offsets, ref, horizon_days in itertools.product(
+        schedule_profiles,
+        ((), (0, 2), STANDARD),
+        (5, 14, 20),
+        (None, 0, 9, 30, 400),
+    ):
+        if max(offsets, default=0) > ref:
+            continue
+        reference = START + datetime.timedelta(days=ref)
+        horizon = (
+            None if horizon_days is None else reference + datetime.timedelta(days=horizon_days)
+        )
+        found.append(course(changes, offsets=offsets, reference_days=ref, horizon_date=horizon))
+    found.append(
+        course(
+            neuro,
+            offsets=tuple(range(0, 21, 2)),
+            reference_days=21,
+            neurological_status=status.PLATEAUED,
+            horizon_date=add_months(START, 12),
+        )
+    )
+    found.append(
+        course(
+            offsets=STANDARD,
+            reference_days=100,
+            stabilisation_date=START + datetime.timedelta(days=40),
+            horizon_date=add_months(START, 30),
+        )
+    )
+    # D-WINDOWS: a horizon on the reference date and exactly 100 years after the start.
+    found.append(course(offsets=STANDARD, reference_days=20, horizon_date=add_months(START, 1200)))
     return found
 
 
@@ -563,6 +812,31 @@ def invalid_course_examples() -> list[CourseRequest]:
         ),
         course(reference_days=-5),
         course(offsets=(0,), reference_days=20, lab_results=(lab,) * 3),
+        # D-WINDOWS: a date after 9899-12-31 in each date field, a course horizon before the
+        # reference date, and one more than 100 years after the start.
+        CourseRequest(
+            profile=BASE, start_date=datetime.date(9899, 12, 1), reference_date=FIRST_INVALID_DATE
+        ),
+        CourseRequest(
+            profile=BASE, start_date=FIRST_INVALID_DATE, reference_date=FIRST_INVALID_DATE
+        ),
+        CourseRequest(
+            profile=BASE,
+            start_date=datetime.date(9899, 12, 1),
+            reference_date=datetime.date(9900, 1, 2),
+            injection_dates=(FIRST_INVALID_DATE,),
+            lab_results=(LabResult(date=FIRST_INVALID_DATE, b12_ng_per_l=300.0),),
+            stabilisation_date=FIRST_INVALID_DATE,
+        ),
+        CourseRequest(
+            profile=BASE,
+            start_date=datetime.date(9899, 12, 1),
+            reference_date=LAST_DATE,
+            horizon_date=FIRST_INVALID_DATE,
+        ),
+        course(offsets=(0,), reference_days=20, horizon_date=START + datetime.timedelta(days=19)),
+        course(offsets=(0,), reference_days=20, horizon_date=datetime.date(2124, 2, 1)),
+        course(offsets=(0,), reference_days=20, horizon_date=START - datetime.timedelta(days=1)),
     ]
     found.extend(course(offsets=(0,), reference_days=20, lab_results=(lab, bad)) for bad in labs)
     found.extend(course(changes, offsets=(0,), reference_days=20) for changes in INVALID_PROFILES)

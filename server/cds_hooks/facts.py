@@ -71,6 +71,7 @@ MONTHS_PER: Final = {"mo": 1, "a": 12}
 DAYS_PER: Final = {"d": 1, "wk": 7}
 DAYS_PER_MONTH: Final = 30.4375  # UCUM's mo (mean Julian month), to read a weekly interval
 
+
 class FhirInputError(ValueError):
     """The request's FHIR content is not what the hook requires (an HTTP 400)."""
 

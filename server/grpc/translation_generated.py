@@ -7,7 +7,8 @@ Written by ``python -m server.grpc.translation_generator`` from the tables of
 cannot see goes to ``sink``); ``write_<Type>(v, m)`` writes kernel value ``v`` into ``m`` in place.
 """
 
-# ruff: noqa: N802, PLR0915, C901, PLR0912 - generated straight-line code named after the types
+# ruff: noqa: N802, PLR0915, C901, PLR0912, ARG001 - generated straight-line code named after the
+# types, every reader with the same signature
 
 from __future__ import annotations
 

@@ -160,7 +160,7 @@ def issue_record(*, allergic: bool, fresh_labs: bool) -> Json:
     )
 
 
-@pytest.mark.covers("D-CONTRA", "R-POP-CROHN", "D-PLT")
+@pytest.mark.covers("D-CONTRA", "R-POP-CROHN", "D-PLT", "D-CDS-READ", "D-CDS-RECENCY")
 def test_the_issue_record_gives_refer_monthly_rule_and_the_old_count_set_aside(
     client: httpx.Client,
 ) -> None:
@@ -185,6 +185,7 @@ def test_the_issue_record_gives_refer_monthly_rule_and_the_old_count_set_aside(
     assert "platelets: taken as not given" in str(assumed["detail"])
 
 
+@pytest.mark.covers("D-CDS-DISCLOSE", "D-CDS-RECENCY")
 def test_the_same_record_without_the_allergy_and_with_fresh_labs_names_values_and_dates(
     client: httpx.Client,
 ) -> None:
@@ -201,7 +202,7 @@ def test_the_same_record_without_the_allergy_and_with_fresh_labs_names_values_an
     assert "hypersensitivity" in str(cards["ASSUMED_FACTS"]["detail"])
 
 
-@pytest.mark.covers("D-FIELDS")
+@pytest.mark.covers("D-FIELDS", "D-CDS-DISCLOSE")
 def test_an_empty_record_is_never_an_empty_answer(client: httpx.Client) -> None:
     request = hook_request(observations=[], birth_date=None)
     request["prefetch"] = dict.fromkeys(cast("Json", request["prefetch"]))  # every key null
@@ -288,6 +289,7 @@ def test_an_ileal_resection_with_its_recorded_length(client: httpx.Client) -> No
     assert "ileal resection: yes, 45 cm in all" in str(cards["INTERVAL_MONTHLY_RULE"]["detail"])
 
 
+@pytest.mark.covers("D-CDS-READ")
 def test_e53_8_counts_as_deficiency_only_where_it_names_b12(client: httpx.Client) -> None:
     def e53(display: str) -> Json:
         found = condition("E53.8")
@@ -328,6 +330,7 @@ def test_pregnancy_status_is_read(client: httpx.Client) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.covers("D-CDS-PREFETCH")
 def test_a_missing_prefetch_without_a_fhir_server_is_412(client: httpx.Client) -> None:
     response = client.post(SIGN, json=_fresh(omit=("allergies",)))
     assert response.status_code == 412
@@ -355,6 +358,7 @@ def test_a_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(
 
 
 @pytest.mark.parametrize(("status", "delay"), [(500, 0.0), (401, 0.0), (200, 2.0)])
+@pytest.mark.covers("D-CDS-PREFETCH")
 def test_a_fhir_server_failure_is_412_never_no(
     client: httpx.Client, fake_fhir: FakeFhir, status: int, delay: float
 ) -> None:

@@ -580,7 +580,7 @@ from specs.verification import decision_tables  # noqa: E402 - the tables, after
 def table_plans() -> list[tuple[str, RegimenPlan]]:
     plans: list[tuple[str, RegimenPlan]] = []
     for row in decision_tables.all_rows():
-        if row.kind != "plan":
+        if not isinstance(row.request, PlanRequest):
             continue
         outcome = plan_regimen(row.request)
         if isinstance(outcome, RegimenPlan):
@@ -650,7 +650,7 @@ def _read_texts(value: object) -> list[str]:
 def table_outcomes() -> list[tuple[str, RegimenPlan | Referral]]:
     found: list[tuple[str, RegimenPlan | Referral]] = []
     for row in decision_tables.all_rows():
-        if row.kind == "plan":
+        if isinstance(row.request, PlanRequest):
             outcome = plan_regimen(row.request)
             if isinstance(outcome, RegimenPlan | Referral):
                 found.append((row.id, outcome))

@@ -276,7 +276,7 @@ from specs.verification import decision_tables  # noqa: E402 - the tables, after
 def table_plans() -> list[tuple[str, RegimenPlan]]:
     plans: list[tuple[str, RegimenPlan]] = []
     for row in decision_tables.all_rows():
-        if row.kind != "plan":
+        if not isinstance(row.request, PlanRequest):
             continue
         outcome = plan_regimen(row.request)
         if isinstance(outcome, RegimenPlan):

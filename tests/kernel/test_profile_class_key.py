@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import typing
+from typing import Any
 
 import pytest
 
@@ -66,10 +67,8 @@ def _distinct_values(field: dataclasses.Field[object]) -> list[object]:
 @pytest.mark.covers("INV-DETERMINISTIC")
 @pytest.mark.parametrize("field", dataclasses.fields(PatientProfile), ids=lambda f: f.name)
 def test_every_profile_field_is_part_of_the_class_key(field: dataclasses.Field[object]) -> None:
-    keys = {
-        profile_class_key(dataclasses.replace(BASE, **{field.name: value}))
-        for value in _distinct_values(field)
-    }
+    changes: list[dict[str, Any]] = [{field.name: value} for value in _distinct_values(field)]
+    keys = {profile_class_key(dataclasses.replace(BASE, **change)) for change in changes}
     assert len(keys) == len(_distinct_values(field)), f"{field.name} does not change the key"
 
 
@@ -94,19 +93,15 @@ def test_a_cached_reading_is_never_served_to_a_profile_of_another_class() -> Non
     assert not plain.anticoagulant
 
 
-def test_a_number_field_without_classes_cannot_be_read() -> None:
+def test_a_number_field_without_classes_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """A number field that NUMBER_CLASSES does not know fails at import, never silently."""
 
     @dataclasses.dataclass(frozen=True)
-    class Wider(PatientProfile):  # type: ignore[misc]
+    class Wider(PatientProfile):
         haemoglobin_g_per_l: float | None = None
 
     from kernel import profile  # noqa: PLC0415 - the module under test, re-read with a new type
 
-    original = profile.PatientProfile
-    profile.PatientProfile = Wider  # type: ignore[misc]
-    try:
-        with pytest.raises(TypeError, match="haemoglobin_g_per_l"):
-            profile._class_key_readers()  # noqa: SLF001 - the import-time derivation itself
-    finally:
-        profile.PatientProfile = original  # type: ignore[misc]
+    monkeypatch.setattr(profile, "PatientProfile", Wider)
+    with pytest.raises(TypeError, match="haemoglobin_g_per_l"):
+        profile._class_key_readers()  # noqa: SLF001 - the import-time derivation itself

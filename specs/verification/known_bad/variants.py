@@ -104,8 +104,8 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "plan.py",
-                "_PROPHYLAXIS_CITATIONS: Final = _phase_citations((\"D-PROPHYLAXIS\",))\n",
-                "_PROPHYLAXIS_CITATIONS: Final = _phase_citations((\"D-PROPHYLAXIS\",))\n"
+                '_PROPHYLAXIS_CITATIONS: Final = _phase_citations(("D-PROPHYLAXIS",))\n',
+                '_PROPHYLAXIS_CITATIONS: Final = _phase_citations(("D-PROPHYLAXIS",))\n'
                 "_CALLS: list[int] = []\n\n\n"
                 "def _remember(warnings: tuple) -> tuple:  # type: ignore[type-arg]\n"
                 "    import dataclasses\n\n"
@@ -253,7 +253,13 @@ VARIANTS: tuple[Variant, ...] = (
         "check-drops-refer-reasons",
         "INV-TOTAL-CHECK",
         "A regimen check reports the REFER finding but returns no REFER reasons.",
-        (Patch("check.py", "        refer_reasons=reading.refer_reasons,", "        refer_reasons=(),"),),
+        (
+            Patch(
+                "check.py",
+                "        refer_reasons=reading.refer_reasons,",
+                "        refer_reasons=(),",
+            ),
+        ),
     ),
     Variant(
         "course-supervision-not-suspended",
@@ -304,8 +310,8 @@ VARIANTS: tuple[Variant, ...] = (
         (
             Patch(
                 "profile.py",
-                "    found = [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, (\"D-PLT\", \"D-PLT-SEVERE-REFER\"))]\n",
-                "    found = [] if transfusion else [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, (\"D-PLT\", \"D-PLT-SEVERE-REFER\"))]\n",
+                '    found = [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, ("D-PLT", "D-PLT-SEVERE-REFER"))]\n',
+                '    found = [] if transfusion else [make_finding(Code.PLATELETS_SEVERE_SAME_DAY_ADVICE, ("D-PLT", "D-PLT-SEVERE-REFER"))]\n',
             ),
         ),
     ),

@@ -423,7 +423,7 @@ def test_refer_carries_only_safety_warnings_in_order(plan_request: PlanRequest) 
     outcome = plan_regimen(plan_request)
     if isinstance(outcome, Referral):
         assert codes(outcome.warnings) <= REFER_MAY_CARRY
-        assert list(outcome.reasons) == sorted(set(outcome.reasons), key=lambda r: r.value)
+        assert list(outcome.reasons) == sorted(set(outcome.reasons), key=list(ReferReason).index)
         assert outcome.urgent == derive_facts(plan_request.profile).urgent_refer
     assert not violations_of(check_plan(plan_request, outcome), "INV-REFER")
 

@@ -45,8 +45,22 @@ venv: $(STAMP) ## Create the virtual environment with every dependency (PYTHON=3
 lock: | $(UV) ## Update uv.lock after changing a dependency in a pyproject.toml (commit it)
 	$(UV) lock
 
+# What the tests run besides Python: Debian's chromium (the timeline rendered) and the npm
+# validators of tests/clients/node (Medplum for FHIR R4, ical.js for iCalendar).
+VALIDATORS := tests/clients/node
+VALIDATORS_STAMP := $(VALIDATORS)/node_modules/.installed
+
+$(VALIDATORS_STAMP): $(VALIDATORS)/package.json $(VALIDATORS)/package-lock.json
+	cd $(VALIDATORS) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: test-tools
+test-tools: $(VALIDATORS_STAMP) ## Install what the tests use besides Python: chromium (Debian) and the npm validators
+	@command -v chromium >/dev/null || { echo "== installing chromium (Debian)"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
 .PHONY: test
-test: $(STAMP) ## Run the test suite
+test: $(STAMP) test-tools ## Run the test suite
 	$(PY) -m pytest -m "not slow"
 
 .PHONY: verify

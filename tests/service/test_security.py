@@ -28,9 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import kernel as kernel_package
-from bench import workload
-from kernel import model
+from bench import harness, workload
 from server.grpc.app import create_server
 from server.grpc.config import ServerConfig, TlsFiles
 
@@ -228,92 +226,43 @@ def test_tls_without_a_client_ca_does_not_ask_for_client_certificates(
 # ---------------------------------------------------------------------------------------------
 
 
-class SlowKernel:
-    """The kernel, with PlanRegimen held for ``seconds``, counting the calls in progress."""
-
-    def __init__(self, seconds: float) -> None:
-        """Hold each plan for ``seconds``."""
-        self.seconds = seconds
-        self.lock = threading.Lock()
-        self.in_progress = 0
-        self.most_in_progress = 0
-        self.started = 0
-
-    def plan_regimen(self, request: model.PlanRequest, /) -> model.PlanOutcome:
-        """Plan, slowly."""
-        with self.lock:
-            self.started += 1
-            self.in_progress += 1
-            self.most_in_progress = max(self.most_in_progress, self.in_progress)
-        try:
-            time.sleep(self.seconds)
-            return kernel_package.plan_regimen(request)
-        finally:
-            with self.lock:
-                self.in_progress -= 1
-
-    def check_regimen(self, request: model.CheckRequest, /) -> model.CheckOutcome:
-        """Check a regimen."""
-        return kernel_package.check_regimen(request)
-
-    def assess_course(self, request: model.CourseRequest, /) -> model.CourseOutcomeResult:
-        """Assess a course."""
-        return kernel_package.assess_course(request)
-
-    def describe_rules(self) -> model.RuleSet:
-        """Describe the rule set."""
-        return kernel_package.describe_rules()
-
-    def validate_plan_request(
-        self, request: model.PlanRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a plan request."""
-        return kernel_package.validate_plan_request(request)
-
-    def validate_check_request(
-        self, request: model.CheckRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a check request."""
-        return kernel_package.validate_check_request(request)
-
-    def validate_course_request(
-        self, request: model.CourseRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a course request."""
-        return kernel_package.validate_course_request(request)
-
-
 @pytest.mark.e2e
 def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     cap = 4
-    slow = SlowKernel(0.5)
-    config = ServerConfig(max_concurrent_rpcs=cap, max_workers=16, access_log=False)
-    server, port = create_server("127.0.0.1:0", config, kernel=slow)
+    config = ServerConfig(max_concurrent_rpcs=cap, access_log=False)
+    server, port = create_server("127.0.0.1:0", config)
     server.start()
     codes: Counter[str] = Counter()
+    release = threading.Event()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            body = workload.typical_plan().SerializeToString()
+            held = [
+                harness.held_call(channel, workload.PLAN_PATH, body, release) for _ in range(cap)
+            ]
+            deadline = time.monotonic() + 10
+            while server.calls_in_progress() < cap:
+                assert time.monotonic() < deadline, "the held calls never reached the server"
+                time.sleep(0.01)
             plan = channel.unary_unary(
                 workload.PLAN_PATH, request_serializer=None, response_deserializer=None
             )
-            body = workload.typical_plan().SerializeToString()
-            futures = [plan.future(body, timeout=30) for _ in range(3 * cap)]
-            for future in futures:
+            more = [plan.future(body, timeout=30) for _ in range(2 * cap)]
+            for future in more:
+                codes[future.code().name] += 1
+            release.set()
+            for future in held:
                 codes[future.code().name] += 1
     finally:
+        release.set()
         server.stop(None).wait()
     _report(
         capsys,
-        f"concurrency cap {cap}: {3 * cap} calls at once gave {dict(codes)}; the kernel saw at "
-        f"most {slow.most_in_progress} at once",
+        f"concurrency cap {cap}: {cap} calls in progress and {2 * cap} more gave {dict(codes)}",
     )
-    assert slow.most_in_progress <= cap
-    assert codes["OK"] >= cap
-    assert codes["RESOURCE_EXHAUSTED"] >= 1
-    assert codes["OK"] + codes["RESOURCE_EXHAUSTED"] == 3 * cap
-    assert slow.started == codes["OK"]
+    assert codes == Counter({"OK": cap, "RESOURCE_EXHAUSTED": 2 * cap})
 
 
 def _course_of_size(minimum: int) -> bytes:

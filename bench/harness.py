@@ -177,10 +177,12 @@ def well_behaved_calls(  # noqa: PLR0913 (the knobs of one client)
     pause_seconds: float = 0.005,
     max_calls: int = 5000,
     timeout: float = 2.0,
+    wait_for_ready: bool = False,
 ) -> CallStats:
     """Call PlanRegimen one call at a time for ``seconds`` (at most ``max_calls``), in turn on
     ``channels`` connections of their own (so that several workers are reached), with a
-    ``timeout`` deadline each, and return what came back."""
+    ``timeout`` deadline each, and return what came back. With ``wait_for_ready`` a call on a
+    connection being re-established waits for it (within its deadline) instead of failing."""
     body = workload.typical_plan().SerializeToString()
     options = [("grpc.use_local_subchannel_pool", 1)]
     opened = [grpc.insecure_channel(target, options=options) for _ in range(channels)]
@@ -198,7 +200,7 @@ def well_behaved_calls(  # noqa: PLR0913 (the knobs of one client)
                 break
             began = time.perf_counter()
             try:
-                calls[index % channels](body, timeout=timeout)
+                calls[index % channels](body, timeout=timeout, wait_for_ready=wait_for_ready)
                 ok += 1
             except grpc.RpcError as error:
                 failed[error.code().name] += 1

@@ -40,10 +40,13 @@ class ServerConfig:
     # Calls in progress at once in one server process, those still waiting for their request
     # included; beyond it, new calls fail fast with RESOURCE_EXHAUSTED.
     max_concurrent_rpcs: int = 256
-    # Calls at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS): a gRPC client
-    # queues the calls beyond it; a stream opened beyond it is refused (REFUSED_STREAM). Well
-    # below max_concurrent_rpcs, so that one connection cannot take every call slot.
-    max_concurrent_streams: int = 32
+    # Calls at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS), well below
+    # max_concurrent_rpcs so that one connection cannot take every call slot. A stream opened
+    # beyond it is refused (RST_STREAM). The gRPC core's overload protection, which is what
+    # contains rapid reset, also refuses some of the streams a client opens beyond the limit
+    # before it has seen it (UNAVAILABLE, safe to retry): 100, the HTTP/2 specification's
+    # recommended minimum, is above what a well-behaved client opens at once on one connection.
+    max_concurrent_streams: int = 100
     # Seconds from a call's headers to its request message; a call whose request has not
     # arrived by then ends with DEADLINE_EXCEEDED, so a held or slow stream frees its slot.
     receive_timeout_seconds: float = 5.0

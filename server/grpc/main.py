@@ -83,7 +83,8 @@ def main(
 ) -> int:
     """Serve until SIGTERM or SIGINT; return the process exit status."""
     config = configuration.load(argv)
-    CoreLogFilter().install()
+    core_log = CoreLogFilter()
+    core_log.install()
     logging.basicConfig(
         level=config.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -94,3 +95,4 @@ def main(
         return loop.run_until_complete(serve(config, kernel, on_started))
     finally:
         loop.close()
+        core_log.report()

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -311,6 +312,65 @@ def test_a_killed_worker_leaves_the_others_serving_and_is_replaced(
     assert survivor_after - survivor_before >= 50
     assert restarts == 1
     assert len(replaced) == 1
+    assert code == 0
+
+
+@pytest.mark.e2e
+def test_a_hung_worker_is_killed_and_replaced_and_the_others_keep_serving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stats_dir = tmp_path / "stats"
+    channels = 4
+    command = harness.workers_command(
+        "--workers", "2", "--stats-dir", str(stats_dir), "--access-log", "false"
+    )
+    with harness.serving(command) as server, ThreadPoolExecutor(1) as pool:
+        target = server.target
+        for _ in range(200):  # both workers answer (new connections are spread over them)
+            _fresh_call(target)
+            if len(counts := _counts(stats_dir)) == 2 and all(counts.values()):
+                break
+        workers_before = sorted(harness.children(server.process.pid))
+        victim, survivor = workers_before
+        # A well-behaved client: one call at a time, in turn on four connections of its own,
+        # waiting for a connection being re-established rather than failing at once.
+        client = pool.submit(
+            harness.well_behaved_calls, target, 8.0, channels=channels, wait_for_ready=True
+        )
+        time.sleep(1.5)
+        survivor_before = _counts(stats_dir)[survivor]
+        os.kill(victim, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        replaced_after = None
+        while time.monotonic() - stopped_at < 15:
+            serving = server.output.count("serving b12.dosing.v1.DosingService")
+            if "killed by SIGKILL: starting it again" in server.output and serving == 3:
+                replaced_after = time.monotonic() - stopped_at
+                break
+            time.sleep(0.05)
+        survivor_during = _counts(stats_dir)[survivor] - survivor_before
+        calls = client.result(timeout=30)
+        workers_after = sorted(harness.children(server.process.pid))
+        healthy = [harness.healthy(target) for _ in range(10)]
+        code = server.stop()
+    _report(
+        capsys,
+        f"SIGSTOP to worker {victim} of {workers_before}: replaced after "
+        f"{replaced_after if replaced_after is None else round(replaced_after, 2)} s by "
+        f"{[pid for pid in workers_after if pid not in workers_before]}; the survivor answered "
+        f"{survivor_during} calls meanwhile; well-behaved client {calls.summary()}; health on "
+        f"fresh connections after: {sum(healthy)}/10",
+    )
+    assert replaced_after is not None
+    assert replaced_after <= 5.0
+    assert survivor in workers_after
+    assert victim not in workers_after
+    assert len(workers_after) == 2
+    assert survivor_during > 0
+    # Only the calls caught on the hung worker's connections failed, one per connection at most.
+    assert sum(calls.failed.values()) <= channels
+    assert calls.ok_rate >= 0.99
+    assert all(healthy)
     assert code == 0
 
 

@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 
 from bench import harness
+from server.grpc.config import ServerConfig
 
 pytestmark = pytest.mark.e2e
 
 # The server's receive deadline in these tests: held streams end after it.
 RECEIVE_TIMEOUT_SECONDS = 2.0
-STREAM_LIMIT = 32  # the server's default calls per connection (server.grpc.config)
+STREAM_LIMIT = ServerConfig().max_concurrent_streams  # calls per connection
 DEADLINE_EXCEEDED = "4"  # the gRPC status code in the trailers
 ENHANCE_YOUR_CALM = "11"  # the HTTP/2 error code of a refused stream over the limit
 WELL_BEHAVED_SECONDS = 3.0

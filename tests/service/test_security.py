@@ -11,8 +11,10 @@ while the kernel never sees more than that many at once. In-process servers on 1
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
+import socket
 import threading
 import time
 from collections import Counter
@@ -263,6 +265,50 @@ def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(
         f"concurrency cap {cap}: {cap} calls in progress and {2 * cap} more gave {dict(codes)}",
     )
     assert codes == Counter({"OK": cap, "RESOURCE_EXHAUSTED": 2 * cap})
+
+
+@pytest.mark.e2e
+def test_failed_tls_handshakes_are_counted_not_logged_one_by_one(
+    tmp_path: Path, pki: Pki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    attempts = 50
+    (tmp_path / "server.pem").write_bytes(pki.server.certificate)
+    (tmp_path / "server.key").write_bytes(pki.server.key)
+    command = harness.workers_command(
+        "--workers",
+        "1",
+        "--tls-cert",
+        str(tmp_path / "server.pem"),
+        "--tls-key",
+        str(tmp_path / "server.key"),
+    )
+    with harness.ServerProcess(command) as server:
+        port = server.port
+        deadline = time.monotonic() + 30
+        while "serving b12.dosing" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.05)
+        for _ in range(attempts):  # plaintext where TLS is expected: each handshake fails
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                with contextlib.suppress(OSError):
+                    sock.recv(1024)
+        served = _call(port, _client(pki.ca, None))
+        code = server.stop()
+    lines = server.output.splitlines()
+    per_handshake = [line for line in lines if "Handshake failed" in line]
+    summaries = [line for line in lines if "TLS handshakes failed" in line]
+    _report(
+        capsys,
+        f"{attempts} failed TLS handshakes: {len(per_handshake)} lines of their own, summary "
+        f"{summaries}",
+    )
+    assert served == "OK"
+    assert code == 0
+    assert per_handshake == []
+    assert summaries
+    counted = sum(int(line.split("TLS handshakes failed: ")[1].split()[0]) for line in summaries)
+    assert counted == attempts
 
 
 def _course_of_size(minimum: int) -> bytes:

@@ -470,7 +470,9 @@ class Bench:
         self.runs: list[Run] = []
         self.retried: list[str] = []
         self.trees: dict[str, Path] = {}
-        if arguments.before:
+        if arguments.before_tree:
+            self.trees[BEFORE] = arguments.before_tree
+        elif arguments.before:
             self.trees[BEFORE] = export_tree(arguments.before, workdir / "before")
 
     def calls_for(self, running: Running, concurrency: int) -> int:
@@ -840,6 +842,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="REV",
         help="also measure the server and echo of git revision REV (exported with git archive)"
         " in the same rounds, to show what a change costs",
+    )
+    parser.add_argument(
+        "--before-tree",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the files of --before REV already exported here (when this tree is an export)",
     )
     arguments = parser.parse_args(argv)
     if arguments.quick:

@@ -88,8 +88,8 @@ bench-tools: ## Install h2load and nghttp (Debian package nghttp2-client) if mis
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; }
 
 .PHONY: bench
-bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute)
-	$(PY) -O -m bench.grpc_bench $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
+bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute; BEFORE=REV: also revision REV, same rounds)
+	$(PY) -O -m bench.grpc_bench $(if $(BEFORE),--before $(BEFORE)) $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
 
 .PHONY: soak
 soak: $(STAMP) ## 64 callers at 80% of capacity for SOAK_SECONDS (default 600): no error, memory flat

@@ -45,8 +45,24 @@ venv: $(STAMP) ## Create the virtual environment with every dependency (PYTHON=3
 lock: | $(UV) ## Update uv.lock after changing a dependency in a pyproject.toml (commit it)
 	$(UV) lock
 
+# What the tests run besides Python: Debian's chromium (the timeline rendered) and the npm
+# validators of tests/clients/node (Medplum for FHIR R4, ical.js for iCalendar).
+VALIDATORS := tests/clients/node
+VALIDATORS_STAMP := $(VALIDATORS)/node_modules/.installed
+TS := clients/typescript
+TS_STAMP := $(TS)/node_modules/.installed
+
+$(VALIDATORS_STAMP): $(VALIDATORS)/package.json $(VALIDATORS)/package-lock.json
+	cd $(VALIDATORS) && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: test-tools
+test-tools: $(VALIDATORS_STAMP) $(TS_STAMP) ## Install what the tests use besides Python: chromium (Debian), the npm validators, the TypeScript package
+	@command -v chromium >/dev/null || { echo "== installing chromium (Debian)"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
 .PHONY: test
-test: $(STAMP) ## Run the test suite
+test: $(STAMP) test-tools ## Run the test suite
 	$(PY) -m pytest -m "not slow"
 
 .PHONY: verify
@@ -72,8 +88,8 @@ bench-tools: ## Install h2load and nghttp (Debian package nghttp2-client) if mis
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; }
 
 .PHONY: bench
-bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute)
-	$(PY) -O -m bench.grpc_bench $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
+bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute; BEFORE=REV: also revision REV, same rounds)
+	$(PY) -O -m bench.grpc_bench $(if $(BEFORE),--before $(BEFORE)) $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
 
 .PHONY: soak
 soak: $(STAMP) ## 64 callers at 80% of capacity for SOAK_SECONDS (default 600): no error, memory flat
@@ -119,13 +135,15 @@ run: $(RUN_STAMP) ## Serve the API on 127.0.0.1:50051 and CDS Hooks on 127.0.0.1
 	$(PY) -O -m server $(ARGS)
 
 # --- Integrations: TypeScript client, descriptor image, CDS Hooks --------------------------------
-TS := clients/typescript
 CDS_PORT ?= 8080
-TS_STAMP := $(TS)/node_modules/.installed
 
 $(TS_STAMP): $(TS)/package.json $(TS)/package-lock.json
-	cd $(TS) && npm ci --no-audit --no-fund
+	cd $(TS) && npm ci --no-audit --no-fund  # its prepare script builds dist/ (tsc)
 	touch $(TS_STAMP)
+
+.PHONY: readme
+readme: $(STAMP) test-tools ## Run the README's examples against live servers and write their outputs into it (commit them)
+	$(PY) clients/readme_examples.py
 
 .PHONY: generate-ts
 generate-ts: $(STAMP) $(TS_STAMP) ## Regenerate the TypeScript client code and clients/descriptor/b12-dosing-v1.binpb (commit them)

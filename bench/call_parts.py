@@ -14,37 +14,50 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import functools
 import logging
 import os
 import platform
 import sys
+import time
 import timeit
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar, cast
 
 import grpc
 from b12.dosing.v1 import dosing_pb2 as pb
-from grpc import _interceptor
 
 import kernel
 from bench import workload
-from server.grpc import translate
+from server.grpc import app, translate
 from server.grpc.access_log import AccessLogInterceptor
+from server.grpc.config import ServerConfig
 from server.grpc.request_decoding import RequestDecodingInterceptor
 from server.grpc.service import DosingServicer
+
+T = TypeVar("T")
+RECEIVE_TIMEOUT_SECONDS = ServerConfig().receive_timeout_seconds
 
 
 class _Context:
     """The part of a ServicerContext the handlers use on success."""
 
+    def __init__(self, raw: bytes) -> None:
+        """Serve ``raw`` as the request message."""
+        self._raw = raw
+
+    async def read(self) -> bytes:
+        """Return the request message."""
+        return self._raw
+
     def code(self) -> None:
         """No status set: the call succeeded."""
 
-    def abort(self, *_: object) -> None:
+    async def abort(self, *_: object) -> None:
         """Not reached with the benchmark's valid request."""
         raise AssertionError
 
-    def abort_with_status(self, *_: object) -> None:
+    async def abort_with_status(self, *_: object) -> None:
         """Not reached with the benchmark's valid request."""
         raise AssertionError
 
@@ -52,7 +65,34 @@ class _Context:
 _Details = collections.namedtuple("_Details", "method invocation_metadata")  # noqa: PYI024
 
 
-def parts(calls: int) -> list[tuple[str, float]]:
+def _finish(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (a handler on the success path) to its result."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return cast("T", done.value)
+    message = "the coroutine suspended"
+    raise AssertionError(message)
+
+
+def _per_call_in_loop(run: Callable[[], Awaitable[object]], calls: int) -> float:
+    """Return the best of five: seconds per call of ``await run()`` inside a running loop (the
+    receive deadline needs a task)."""
+
+    async def repeat() -> float:
+        began = time.perf_counter()
+        for _ in range(calls):
+            await run()
+        return time.perf_counter() - began
+
+    loop = app.new_event_loop()
+    try:
+        return min(loop.run_until_complete(repeat()) for _ in range(5)) / calls
+    finally:
+        loop.close()
+
+
+def parts(calls: int) -> list[tuple[str, float]]:  # noqa: C901 (one row per part)
     """Return (part, microseconds per call) for every part of the call."""
     request = workload.typical_plan()
     raw = request.SerializeToString()
@@ -60,7 +100,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
     outcome = kernel.plan_regimen(decoded.value)
     response = workload.expected_plan_response()
     servicer = DosingServicer(kernel)
-    context: Any = _Context()
+    context: Any = _Context(raw)
 
     def encode() -> None:
         message = pb.PlanRegimenResponse()
@@ -68,30 +108,40 @@ def parts(calls: int) -> list[tuple[str, float]]:
 
     def whole() -> bytes:
         parsed = pb.PlanRegimenRequest.FromString(raw)
-        return servicer.PlanRegimen(parsed, context).SerializeToString()
+        return _finish(servicer.PlanRegimen(parsed, context)).SerializeToString()
+
+    async def trivial(_request: object, _context: object) -> pb.PlanRegimenResponse:
+        return response
 
     handler = grpc.unary_unary_rpc_method_handler(
-        lambda _request, _context: response,
+        trivial,
         request_deserializer=pb.PlanRegimenRequest.FromString,
         response_serializer=pb.PlanRegimenResponse.SerializeToString,
     )
     details = _Details(workload.PLAN_PATH, ())
 
-    def pipeline(interceptors: list[Any]) -> Callable[[], object]:
-        service: Any = _interceptor.service_pipeline(interceptors)
+    def pipeline(interceptors: list[Any]) -> Callable[[], Awaitable[object]]:
+        async def resolve(_details: object) -> object:
+            return handler
 
-        def run() -> object:
-            found: Any = service.execute(lambda _details: handler, details)
-            argument = (
-                raw if found.request_deserializer is None else found.request_deserializer(raw)
+        async def chain(index: int, call_details: object) -> Any:  # noqa: ANN401 (a handler)
+            if index == len(interceptors):
+                return await resolve(call_details)
+            return await interceptors[index].intercept_service(
+                functools.partial(chain, index + 1), call_details
             )
-            return found.unary_unary(argument, context)
+
+        async def run() -> object:
+            found: Any = await chain(0, details)  # as the server does for every call
+            if found.stream_unary is not None:
+                return await found.stream_unary(None, context)
+            return await found.unary_unary(found.request_deserializer(raw), context)
 
         return run
 
-    def plain() -> object:
+    async def plain() -> object:
         found: Any = handler
-        return found.unary_unary(found.request_deserializer(raw), context)
+        return await found.unary_unary(found.request_deserializer(raw), context)
 
     log = logging.getLogger("b12_dosing.access")
     measured: list[tuple[str, Callable[[], object]]] = [
@@ -115,11 +165,16 @@ def parts(calls: int) -> list[tuple[str, float]]:
             "access-log line (logging to a file)",
             lambda: log.info("method=%s code=%s latency_ms=%.3f", workload.PLAN_PATH, "OK", 0.1234),
         ),
+    ]
+    in_loop: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         ("no interceptor: parse and a trivial handler", plain),
-        ("request-decoding interceptor: the same", pipeline([RequestDecodingInterceptor()])),
         (
-            "access log + request decoding: the same, with the line",
-            pipeline([AccessLogInterceptor(), RequestDecodingInterceptor()]),
+            "request receiving and decoding interceptor: the same",
+            pipeline([RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS)]),
+        ),
+        (
+            "access log + request receiving and decoding: the same, with the line",
+            pipeline([AccessLogInterceptor(), RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS)]),
         ),
     ]
     results = []
@@ -127,6 +182,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
         function()
         best = min(timeit.repeat(function, number=calls, repeat=5))
         results.append((name, best / calls * 1e6))
+    results += [(name, _per_call_in_loop(run, calls) * 1e6) for name, run in in_loop]
     return results
 
 

@@ -65,15 +65,21 @@ SATURATING_CONCURRENCY: Final = 64
 LATENCY_COLUMN: Final = 2  # h2load --log-file: start time, status, latency in microseconds
 
 
+ROOT: Final = Path(__file__).resolve().parent.parent
+BEFORE: Final = "before"  # the source tree of --before REV
+
+
 @dataclass(frozen=True)
 class Variant:
-    """A server to measure: the module that launches it and its launcher flags."""
+    """A server to measure: the module that launches it, its launcher flags and the source
+    tree it runs from (``None``: this one; ``BEFORE``: the export of ``--before REV``)."""
 
     name: str
     module: str
     flags: tuple[str, ...]
     loadgen_cpus: str | None  # None: h2load not pinned
     environment: tuple[tuple[str, str], ...] = ()
+    tree: str | None = None
 
 
 ECHO: Final = Variant(
@@ -98,7 +104,21 @@ ECHO_INTERCEPTORS: Final = Variant(
 TWO_WORKERS: Final = Variant(
     "server-2-workers", "server.grpc.workers", ("--workers", "2", "--cpus", "0,1"), None
 )
+ECHO_BEFORE: Final = dataclasses.replace(ECHO, name="echo-before", tree=BEFORE)
+SERVER_BEFORE: Final = dataclasses.replace(SERVER, name="server-before", tree=BEFORE)
 VARIANTS: Final = {v.name: v for v in (ECHO, SERVER, SERVER_NO_LOG, ECHO_INTERCEPTORS, TWO_WORKERS)}
+
+
+def export_tree(revision: str, where: Path) -> Path:
+    """Write the files of ``revision`` (``git archive``) under ``where`` and return the folder."""
+    where.mkdir(parents=True)
+    archive = subprocess.run(  # noqa: S603 (fixed arguments)
+        ["git", "-C", str(ROOT), "archive", revision],  # noqa: S607 (git from PATH)
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)  # noqa: S603, S607
+    return where
 
 
 class BenchError(RuntimeError):
@@ -347,9 +367,14 @@ class Running:
 
 @contextlib.contextmanager
 def started(
-    variant: Variant, workdir: Path, body: Path, expected: pb.PlanRegimenResponse
+    variant: Variant,
+    workdir: Path,
+    body: Path,
+    expected: pb.PlanRegimenResponse,
+    trees: dict[str, Path],
 ) -> Iterator[Running]:
-    """Start ``variant`` afresh, verify it, and stop it afterwards (it must exit 0)."""
+    """Start ``variant`` afresh (from its source tree), verify it, and stop it afterwards (it
+    must exit 0)."""
     stats_dir = workdir / f"stats-{variant.name}"
     shutil.rmtree(stats_dir, ignore_errors=True)
     target = f"{HOST}:{free_port()}"
@@ -365,12 +390,14 @@ def started(
         "--address",
         target,
     ]
+    environment = {**os.environ, **dict(variant.environment)}
+    tree = ROOT
+    if variant.tree is not None:
+        tree = trees[variant.tree]
+        environment["PYTHONPATH"] = os.pathsep.join([str(tree), str(tree / "clients" / "python")])
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **dict(variant.environment)},
+            command, stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=tree
         )
     running = Running(variant, process, stats_dir, log_path, target)
     try:
@@ -442,6 +469,11 @@ class Bench:
         self.rate_hint: dict[tuple[str, int], float] = {}
         self.runs: list[Run] = []
         self.retried: list[str] = []
+        self.trees: dict[str, Path] = {}
+        if arguments.before_tree:
+            self.trees[BEFORE] = arguments.before_tree
+        elif arguments.before:
+            self.trees[BEFORE] = export_tree(arguments.before, workdir / "before")
 
     def calls_for(self, running: Running, concurrency: int) -> int:
         """Warm up with a short run and return the call count for about ``--duration`` s."""
@@ -545,7 +577,9 @@ class Bench:
         """Run the rounds: each variant in turn, started afresh, at every concurrency."""
         for round_number in range(1, self.arguments.rounds + 1):
             for variant in variants:
-                with started(variant, self.workdir, self.body, self.expected) as running:
+                with started(
+                    variant, self.workdir, self.body, self.expected, self.trees
+                ) as running:
                     for concurrency in concurrencies:
                         self.measure_once_more_after_a_timeout(running, concurrency, round_number)
 
@@ -718,7 +752,13 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
         ),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    comparisons = [(ECHO.name, v.name) for v in variants if v.name != ECHO.name]
+    comparisons = [
+        (ECHO_BEFORE.name if v.tree == BEFORE else ECHO.name, v.name)
+        for v in variants
+        if v.name not in {ECHO.name, ECHO_BEFORE.name}
+    ]
+    if arguments.before:
+        comparisons += [(ECHO_BEFORE.name, ECHO.name), (SERVER_BEFORE.name, SERVER.name)]
     if arguments.workers_rounds:
         comparisons.append((SERVER.name + "-1-worker", TWO_WORKERS.name))
     headline: dict[str, str] = {}
@@ -741,7 +781,7 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
                 f"({pairs.dropped}) | {spread(cpu, 1)} | {spread(rps, 2)} | {spread(p50, 2)} "
                 f"| {spread(p99, 2)} |"
             )
-            if measured == SERVER.name:
+            if measured == SERVER.name and reference == ECHO.name:
                 if concurrency == max(r.concurrency for r in runs):
                     headline["cpu"] = (
                         f"extra server CPU per call over echo (c={concurrency}): "
@@ -767,6 +807,14 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
     return lines
 
 
+def chosen_variants(arguments: argparse.Namespace) -> list[Variant]:
+    """Return the variants to measure in each round, references first."""
+    variants = [ECHO, *(VARIANTS[name] for name in arguments.variants)]
+    if arguments.before:
+        variants = [ECHO_BEFORE, SERVER_BEFORE, *variants]
+    return variants
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print (and with ``--out`` write) the report."""
     parser = argparse.ArgumentParser(
@@ -788,6 +836,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep-noisy", action="store_true", help="drop no pair")
     parser.add_argument("--out", type=Path, default=None, help="write the Markdown report here")
     parser.add_argument("--jsonl", type=Path, default=None, help="write every run here")
+    parser.add_argument(
+        "--before",
+        default=None,
+        metavar="REV",
+        help="also measure the server and echo of git revision REV (exported with git archive)"
+        " in the same rounds, to show what a change costs",
+    )
+    parser.add_argument(
+        "--before-tree",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the files of --before REV already exported here (when this tree is an export)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.quick:
         arguments.rounds, arguments.duration, arguments.concurrency = 3, 3.0, [64]
@@ -803,7 +865,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("needs two cores (server on core 0, h2load on core 1)")
         return 2
     command = " ".join(["python", *sys.orig_argv[1:]])
-    variants = [ECHO, *(VARIANTS[name] for name in arguments.variants)]
+    variants = chosen_variants(arguments)
     with tempfile.TemporaryDirectory(prefix="b12-bench-") as scratch:
         bench = Bench(arguments, Path(scratch))
         try:

@@ -1,10 +1,12 @@
-"""Server processes for the load, fault, fuzz and security tests, on 127.0.0.1 only.
+"""Server processes and callers for the load, fault, fuzz and security tests, on 127.0.0.1 only.
 
 ``ServerProcess`` starts the worker launcher (``python -m server.grpc.workers``) or any other
 command on a free loopback port, keeps everything the process writes (the tests read it), waits
 until the health service says SERVING, and stops it with a signal. ``KERNEL_WRAPPER`` runs the
-server (``server.grpc.main``) over a kernel wrapped by the tests: slowed down, counting its calls,
-or failing on purpose.
+server (``server.grpc.main``) over a kernel wrapped by the tests: counting its calls, or failing
+on purpose. ``held_call`` starts a call whose request the client sends only when told to (a call
+in progress, as a slow client makes one: the kernel runs inline and takes microseconds, so a
+call is in progress while its request is on its way).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self
@@ -25,23 +29,25 @@ from typing import Final, Self
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench import workload
+
 HOST: Final = "127.0.0.1"
 ROOT: Final = Path(__file__).resolve().parent.parent
 _SERVING = re.compile(rb"serving (\S+):(\d+) with \d+ workers")
 
-# ``python -c KERNEL_WRAPPER MODE SECONDS STATS_FILE [server flags]``: serve (server.grpc.main) on a
+# ``python -c KERNEL_WRAPPER MODE VALUE STATS_FILE [server flags]``: serve (server.grpc.main) on a
 # port reserved here (printed first, as "port N"), over the kernel wrapped as MODE says:
-#   slow: every operation sleeps SECONDS first;
-#   fail: PlanRegimen raises ValueError("year <SECONDS> is out of range") (a fault whose message
+#   count: every operation as it is;
+#   fail: PlanRegimen raises ValueError("year <VALUE> is out of range") (a fault whose message
 #         carries a request value, as some standard-library errors do).
 # Every operation counts "started" and "finished"; the counts and the most calls in progress at
 # once are written to STATS_FILE when the server has stopped.
 KERNEL_WRAPPER: Final = r"""
-import json, sys, threading, time
+import json, sys, threading
 import kernel
 from server.grpc import main, workers
 
-mode, seconds, stats_file, *argv = sys.argv[1:]
+mode, value, stats_file, *argv = sys.argv[1:]
 lock = threading.Lock()
 counts = {"started": 0, "finished": 0, "in_progress": 0, "most_in_progress": 0}
 
@@ -52,10 +58,8 @@ def wrap(operation):
             counts["in_progress"] += 1
             counts["most_in_progress"] = max(counts["most_in_progress"], counts["in_progress"])
         try:
-            if mode == "slow":
-                time.sleep(float(seconds))
-            elif mode == "fail" and operation is kernel.plan_regimen:
-                raise ValueError(f"year {seconds} is out of range")
+            if mode == "fail" and operation is kernel.plan_regimen:
+                raise ValueError(f"year {value} is out of range")
             return operation(*arguments)
         finally:
             with lock:
@@ -112,6 +116,100 @@ def wrapped_kernel_command(
         str(stats_file),
         *flags,
     ]
+
+
+HOLD_SECONDS: Final = 30.0
+
+
+def held_call(
+    channel: grpc.Channel, path: str, body: bytes, release: threading.Event, timeout: float = 30
+) -> grpc.CallFuture[bytes]:
+    """Start a call to ``path`` (deadline ``timeout`` seconds) whose request ``body`` is sent only
+    once ``release`` is set (at most ``HOLD_SECONDS`` later): its headers reach the server at
+    once, its request message later. The server reads a unary request as the one message of a
+    client stream, so the call is an ordinary unary call."""
+
+    def requests() -> Iterator[bytes]:
+        if release.wait(HOLD_SECONDS):
+            yield body
+
+    call = channel.stream_unary(path, request_serializer=None, response_deserializer=None)
+    return call.future(requests(), timeout=timeout)
+
+
+@dataclass(frozen=True)
+class CallStats:
+    """What a well-behaved client saw: its OK calls, its failures by code, its latencies."""
+
+    ok: int
+    failed: Counter[str]
+    latencies_s: tuple[float, ...]
+
+    @property
+    def calls(self) -> int:
+        """Every call made."""
+        return self.ok + sum(self.failed.values())
+
+    @property
+    def ok_rate(self) -> float:
+        """The fraction of calls that were OK."""
+        return self.ok / self.calls if self.calls else 0.0
+
+    @property
+    def p99_ms(self) -> float:
+        """The 99th percentile latency, in milliseconds."""
+        ordered = sorted(self.latencies_s)
+        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000 if ordered else 0.0
+
+    def summary(self) -> str:
+        """One line for the test's report."""
+        return (
+            f"{self.ok}/{self.calls} OK ({self.ok_rate:.2%}), failures {dict(self.failed)}, "
+            f"p99 {self.p99_ms:.1f} ms"
+        )
+
+
+def well_behaved_calls(  # noqa: PLR0913 (the knobs of one client)
+    target: str,
+    seconds: float,
+    *,
+    channels: int = 4,
+    pause_seconds: float = 0.005,
+    max_calls: int = 5000,
+    timeout: float = 2.0,
+    wait_for_ready: bool = False,
+) -> CallStats:
+    """Call PlanRegimen one call at a time for ``seconds`` (at most ``max_calls``), in turn on
+    ``channels`` connections of their own (so that several workers are reached), with a
+    ``timeout`` deadline each, and return what came back. With ``wait_for_ready`` a call on a
+    connection being re-established waits for it (within its deadline) instead of failing."""
+    body = workload.typical_plan().SerializeToString()
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    opened = [grpc.insecure_channel(target, options=options) for _ in range(channels)]
+    calls = [
+        channel.unary_unary(workload.PLAN_PATH, request_serializer=None, response_deserializer=None)
+        for channel in opened
+    ]
+    ok = 0
+    failed: Counter[str] = Counter()
+    latencies: list[float] = []
+    stop_at = time.monotonic() + seconds
+    try:
+        for index in range(max_calls):
+            if time.monotonic() > stop_at:
+                break
+            began = time.perf_counter()
+            try:
+                calls[index % channels](body, timeout=timeout, wait_for_ready=wait_for_ready)
+                ok += 1
+            except grpc.RpcError as error:
+                failed[error.code().name] += 1
+            latencies.append(time.perf_counter() - began)
+            time.sleep(pause_seconds)
+    finally:
+        for channel in opened:
+            channel.close()
+    return CallStats(ok, failed, tuple(latencies))
 
 
 def rss_bytes(pid: int) -> int:

@@ -37,11 +37,34 @@ class ServerConfig:
 
     # host:port to listen on; port 0 picks a free port (create_server returns it).
     address: str = DEFAULT_ADDRESS
-    # Threads running calls. The kernel is pure Python, so more threads than cores buy only
-    # room for calls waiting on the network.
-    max_workers: int = 8
-    # Calls in progress at once; beyond it, new calls fail fast with RESOURCE_EXHAUSTED.
+    # Calls in progress at once in one server process, those still waiting for their request
+    # included; beyond it, new calls fail fast with RESOURCE_EXHAUSTED.
     max_concurrent_rpcs: int = 256
+    # Calls at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS), well below
+    # max_concurrent_rpcs so that one connection cannot take every call slot. A stream opened
+    # beyond it is refused (RST_STREAM). The gRPC core's overload protection, which is what
+    # contains rapid reset, also refuses some of the streams a client opens beyond the limit
+    # before it has seen it (UNAVAILABLE, safe to retry): 100, the HTTP/2 specification's
+    # recommended minimum, is above what a well-behaved client opens at once on one connection.
+    max_concurrent_streams: int = 100
+    # Seconds from a call's headers to its request message; a call whose request has not
+    # arrived by then ends with DEADLINE_EXCEEDED, so a held or slow stream frees its slot.
+    receive_timeout_seconds: float = 5.0
+    # Keepalive: after this long without traffic the server pings the client, and closes the
+    # connection when the ping is not answered within keepalive_timeout_seconds.
+    keepalive_seconds: float = 60.0
+    keepalive_timeout_seconds: float = 20.0
+    # Ping policy: a client may ping at most this often; one that pings more often is sent
+    # GOAWAY (ENHANCE_YOUR_CALM, "too_many_pings") after two strikes.
+    min_client_ping_interval_seconds: float = 10.0
+    # A connection without calls for this long is closed (GOAWAY); any connection is closed
+    # after max_connection_age_seconds (GOAWAY, then connection_age_grace_seconds for the calls
+    # in progress), so that clients spread over workers and replicas again.
+    max_connection_idle_seconds: float = 300.0
+    max_connection_age_seconds: float = 1800.0
+    connection_age_grace_seconds: float = 10.0
+    # Seconds a new connection has to complete its handshake (TLS included).
+    handshake_timeout_seconds: float = 10.0
     # The largest request accepted; larger ones fail with RESOURCE_EXHAUSTED. 256 KiB holds a
     # lifetime of injections and lab results many times over.
     max_receive_message_bytes: int = 256 * 1024
@@ -60,14 +83,29 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         """Reject settings the server cannot use."""
-        if self.max_workers < 1:
-            raise ConfigError("max_workers must be at least 1")  # noqa: EM101, TRY003
         if self.max_concurrent_rpcs < 1:
             raise ConfigError("max_concurrent_rpcs must be at least 1")  # noqa: EM101, TRY003
         if self.max_receive_message_bytes < 1:
             raise ConfigError("max_receive_message_bytes must be positive")  # noqa: EM101, TRY003
+        if self.max_concurrent_streams < 1:
+            raise ConfigError("max_concurrent_streams must be at least 1")  # noqa: EM101, TRY003
         if self.drain_seconds < 0 or self.grace_seconds < 0:
             raise ConfigError("drain and grace periods must not be negative")  # noqa: EM101, TRY003
+        if min(self.timeouts_seconds()) <= 0:
+            raise ConfigError("time-outs and connection limits must be positive")  # noqa: EM101, TRY003
+
+    def timeouts_seconds(self) -> tuple[float, ...]:
+        """Return the time-outs and connection limits, each of which must be positive."""
+        return (
+            self.receive_timeout_seconds,
+            self.keepalive_seconds,
+            self.keepalive_timeout_seconds,
+            self.min_client_ping_interval_seconds,
+            self.max_connection_idle_seconds,
+            self.max_connection_age_seconds,
+            self.connection_age_grace_seconds,
+            self.handshake_timeout_seconds,
+        )
 
 
 def _flag(name: str) -> str:
@@ -90,9 +128,17 @@ def _parse_bool(text: str) -> bool:
 
 _CONVERTERS: Final[Mapping[str, Callable[[str], Any]]] = {
     "address": str,
-    "max_workers": int,
     "max_concurrent_rpcs": int,
+    "max_concurrent_streams": int,
     "max_receive_message_bytes": int,
+    "receive_timeout_seconds": float,
+    "keepalive_seconds": float,
+    "keepalive_timeout_seconds": float,
+    "min_client_ping_interval_seconds": float,
+    "max_connection_idle_seconds": float,
+    "max_connection_age_seconds": float,
+    "connection_age_grace_seconds": float,
+    "handshake_timeout_seconds": float,
     "drain_seconds": float,
     "grace_seconds": float,
     "access_log": _parse_bool,
@@ -112,9 +158,17 @@ _METAVARS: Final[Mapping[Callable[[str], Any], str]] = {
 
 _HELP: Final = {
     "address": "host:port to listen on (port 0: any free port)",
-    "max_workers": "threads running calls",
     "max_concurrent_rpcs": "calls in progress at once; more fail with RESOURCE_EXHAUSTED",
+    "max_concurrent_streams": "calls at once on one connection (HTTP/2); clients queue the rest",
     "max_receive_message_bytes": "largest request accepted; larger ones: RESOURCE_EXHAUSTED",
+    "receive_timeout_seconds": "a call whose request has not arrived by then: DEADLINE_EXCEEDED",
+    "keepalive_seconds": "ping a connection after this long without traffic",
+    "keepalive_timeout_seconds": "close a connection whose ping is not answered by then",
+    "min_client_ping_interval_seconds": "clients pinging more often get GOAWAY (too_many_pings)",
+    "max_connection_idle_seconds": "close a connection without calls after this long (GOAWAY)",
+    "max_connection_age_seconds": "close any connection after this long (GOAWAY)",
+    "connection_age_grace_seconds": "then, seconds for its calls in progress to finish",
+    "handshake_timeout_seconds": "seconds a new connection has to finish its handshake (TLS)",
     "drain_seconds": "on SIGTERM/SIGINT, seconds to report NOT_SERVING before stopping",
     "grace_seconds": "then, seconds for calls in progress to finish",
     "access_log": "log method, status and latency of every call (true/false)",
@@ -133,7 +187,7 @@ def parser() -> argparse.ArgumentParser:
         prog="b12-dosing-server",
         description="Serve the B12 dosing API (b12.dosing.v1.DosingService) over gRPC.",
         epilog=f"Every flag can also be set by an environment variable, {ENV_PREFIX}<FLAG> (for"
-        f" example {_env('max_workers')}=4); a flag wins over the variable.",
+        f" example {_env('max_concurrent_rpcs')}=512); a flag wins over the variable.",
     )
     defaults = ServerConfig()
     for name, convert in _CONVERTERS.items():

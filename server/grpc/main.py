@@ -10,51 +10,50 @@ kernel's contracts are ``assert`` statements, checked by the tests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import sys
-import time
-from collections.abc import Sequence
-from types import FrameType
+from collections.abc import Callable, Sequence
 
 import kernel as kernel_package
 from kernel.rules import RULE_SET_VERSION
 from server.grpc import config as configuration
-from server.grpc.app import BindError, create_server
+from server.grpc.app import AsyncDosingServer, BindError, build_server, new_event_loop
+from server.grpc.config import ServerConfig
+from server.grpc.core_log import CoreLogFilter
 from server.grpc.service import SERVICE_NAME, KernelPort
 
 _log = logging.getLogger("b12_dosing.server")
 
 EXIT_OK = 0
 EXIT_CANNOT_SERVE = 1
-_POLL_SECONDS = 0.1
+
+# Called with the started server before it waits for a signal (the worker launcher's hooks).
+OnStarted = Callable[[AsyncDosingServer], None]
 
 
-def main(argv: Sequence[str] | None = None, kernel: KernelPort = kernel_package) -> int:
-    """Serve until SIGTERM or SIGINT; return the process exit status."""
-    config = configuration.load(argv)
-    logging.basicConfig(
-        level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+async def serve(config: ServerConfig, kernel: KernelPort, on_started: OnStarted | None) -> int:
+    """Serve on the running loop until SIGTERM or SIGINT; return the process exit status."""
     try:
-        server, port = create_server(config=config, kernel=kernel)
+        server, port = await build_server(config=config, kernel=kernel)
     except (BindError, OSError) as error:
         _log.error("%s", error)
         return EXIT_CANNOT_SERVE
-
-    # The handler only records the signal: it runs on the main thread between two bytecodes,
-    # possibly inside a lock of the gRPC server, so it must not call into it.
+    loop = asyncio.get_running_loop()
     received: list[int] = []
+    signalled = asyncio.Event()
+    hurry = asyncio.Event()
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
+    def on_signal(signum: int) -> None:
         received.append(signum)
+        (hurry if signalled.is_set() else signalled).set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    server.start()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    await server.start()
+    if on_started is not None:
+        on_started(server)
     host = config.address.rsplit(":", 1)[0]
     _log.info(
         "serving %s on %s:%d (%s, rule set %s, contracts %s)",
@@ -65,14 +64,35 @@ def main(argv: Sequence[str] | None = None, kernel: KernelPort = kernel_package)
         RULE_SET_VERSION,
         "on" if __debug__ else "off",
     )
-    while not received:
-        time.sleep(_POLL_SECONDS)
+    await signalled.wait()
     _log.info(
         "%s: NOT_SERVING for %gs, then up to %gs for calls in progress (signal again to hurry)",
         signal.Signals(received[0]).name,
         config.drain_seconds,
         config.grace_seconds,
     )
-    server.shutdown(config.drain_seconds, config.grace_seconds, hurry=lambda: len(received) > 1)
+    await server.shutdown(config.drain_seconds, config.grace_seconds, hurry)
     _log.info("stopped")
     return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    kernel: KernelPort = kernel_package,
+    on_started: OnStarted | None = None,
+) -> int:
+    """Serve until SIGTERM or SIGINT; return the process exit status."""
+    config = configuration.load(argv)
+    core_log = CoreLogFilter()
+    core_log.install()
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    loop = new_event_loop()
+    try:
+        return loop.run_until_complete(serve(config, kernel, on_started))
+    finally:
+        loop.close()
+        core_log.report()

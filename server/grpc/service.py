@@ -1,20 +1,20 @@
 """The DosingService servicer: translation between the wire and the kernel, and nothing else.
 
-Every method decodes its request (``server.grpc.translate``), asks the kernel, and encodes the
-answer; a validation result becomes ``INVALID_ARGUMENT`` through ``server.grpc.errors``. No clinical
-rule lives here. The kernel is passed in (``KernelPort``), so that the composition root decides what
-runs.
+Every handler reads as its call does: decode the request (``server.grpc.translate``), ask the
+kernel, encode the answer. A request that decoding or the kernel finds invalid ends with
+``INVALID_ARGUMENT`` (``server.grpc.errors``). No clinical rule lives here. The kernel is passed
+in (``KernelPort``), so that the composition root decides what runs. The kernel is pure and
+takes tens of microseconds, so the handlers call it inline on the event loop. Receiving and
+parsing the request, and turning a fault into INTERNAL, are done around every handler by
+``server.grpc.request_decoding``.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 import re
-import traceback
 from collections.abc import Callable, Collection
-from pathlib import Path
-from typing import Final, Literal, NoReturn, Protocol, TypeVar
+from typing import Any, Final, Literal, NoReturn, Protocol, TypeVar
 
 import grpc
 from b12.dosing.v1 import dosing_pb2 as pb
@@ -23,18 +23,11 @@ from b12.dosing.v1 import dosing_pb2_grpc, export_pb2
 from kernel import model
 from server.export import fhir, ical
 from server.grpc import errors, translate
+from server.grpc.request_decoding import INTERNAL_MESSAGE, describe_fault
 
-_log = logging.getLogger(__name__)
-
-INTERNAL_MESSAGE: Final = "internal error"
+__all__ = ["INTERNAL_MESSAGE", "SERVICE_NAME", "DosingServicer", "KernelPort", "describe_fault"]
 
 SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["DosingService"].full_name
-PLAN_METHOD: Final = "PlanRegimen"
-CHECK_METHOD: Final = "CheckRegimen"
-COURSE_METHOD: Final = "AssessCourse"
-RULES_METHOD: Final = "DescribeRuleSet"
-EXPORT_METHOD: Final = "ExportPlan"
-EXPORT_COURSE_METHOD: Final = "ExportCourseSchedule"
 FHIR_MEDIA_TYPE: Final = "application/fhir+json"
 CALENDAR_MEDIA_TYPE: Final = "text/calendar"
 FHIR_INTENTS: Final[dict[int, fhir.Intent]] = {
@@ -50,8 +43,7 @@ FHIR_REFERENCE: Final = re.compile(r"[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}")
 LONGEST_SERIES_KEY: Final = 256
 
 RequestT = TypeVar("RequestT")
-OutcomeT = TypeVar("OutcomeT")
-ResponseT = TypeVar("ResponseT")
+Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class KernelPort(Protocol):
@@ -85,74 +77,23 @@ class KernelPort(Protocol):
         """Return the rule set."""
 
 
-def describe_fault(error: BaseException) -> str:
-    """Describe an unexpected exception by its type and where it was raised, never by its
-    message: a message may quote the request (``ValueError: year 10000 is out of range``)."""
-    frames = " <- ".join(
-        f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
-        for frame in reversed(traceback.extract_tb(error.__traceback__))
-    )
-    return f"{type(error).__qualname__} at {frames}"
-
-
-def _abort_invalid(
-    context: grpc.ServicerContext, violations: tuple[model.FieldViolation, ...]
+async def _abort_invalid(
+    context: Context, violations: tuple[model.FieldViolation, ...]
 ) -> NoReturn:
-    context.abort_with_status(errors.invalid_argument(violations))
+    await context.abort_with_status(errors.invalid_argument(violations))  # type: ignore[attr-defined] # (not in the stubs)
+    raise AssertionError  # pragma: no cover (abort_with_status raises)
 
 
-def _serve(  # noqa: PLR0913, PLR0917 (one call's whole pipeline, spelled out)
-    context: grpc.ServicerContext,
-    method: str,
+async def _reject_wire_violations(
+    context: Context,
     decoded: translate.Decoded[RequestT],
     validate: Callable[[RequestT], tuple[model.FieldViolation, ...]],
-    operate: Callable[[RequestT], OutcomeT],
-    encode: Callable[[OutcomeT], ResponseT | model.InvalidInput],
-) -> ResponseT:
-    """Run one call: the violations decoding found (merged with the kernel's own), else the
-    kernel's answer, encoded. A fault in the kernel or in encoding becomes INTERNAL."""
+) -> RequestT:
+    """Return the decoded request; when decoding found fields the kernel cannot see (month 13,
+    an undefined enum number), end the call with those and the kernel's own violations."""
     if decoded.violations:
-        _abort_invalid(context, translate.merge_violations(decoded, validate(decoded.value)))
-    try:
-        response = encode(operate(decoded.value))
-    except Exception as error:  # noqa: BLE001 (any fault becomes INTERNAL, without content)
-        _log.error("%s failed: %s", method, describe_fault(error))
-        context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
-    if isinstance(response, model.InvalidInput):
-        _abort_invalid(context, response.violations)
-    return response
-
-
-def _plan_response(result: model.PlanOutcome) -> pb.PlanRegimenResponse | model.InvalidInput:
-    if isinstance(result, model.InvalidInput):
-        return result
-    response = pb.PlanRegimenResponse()
-    translate.encode_plan_outcome(result, response)
-    return response
-
-
-def _check_response(result: model.CheckOutcome) -> pb.CheckRegimenResponse | model.InvalidInput:
-    if isinstance(result, model.InvalidInput):
-        return result
-    response = pb.CheckRegimenResponse()
-    translate.encode(result, response)
-    return response
-
-
-def _course_response(
-    result: model.CourseOutcomeResult,
-) -> pb.AssessCourseResponse | model.InvalidInput:
-    if isinstance(result, model.InvalidInput):
-        return result
-    response = pb.AssessCourseResponse()
-    translate.encode(result, response)
-    return response
-
-
-def _rules_response(result: model.RuleSet) -> pb.DescribeRuleSetResponse:
-    response = pb.DescribeRuleSetResponse()
-    translate.encode(result, response)
-    return response
+        await _abort_invalid(context, translate.merge_violations(decoded, validate(decoded.value)))
+    return decoded.value
 
 
 class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
@@ -162,67 +103,63 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         """Serve the operations of ``kernel``."""
         self._kernel = kernel
 
-    def PlanRegimen(  # noqa: N802 (the RPC's name, fixed by the generated base class)
-        self, request: pb.PlanRegimenRequest, context: grpc.ServicerContext
+    async def PlanRegimen(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.PlanRegimenRequest, context: Context
     ) -> pb.PlanRegimenResponse:
         """Plan a regimen (see the proto for the contract)."""
-        return _serve(
-            context,
-            PLAN_METHOD,
-            translate.decode_plan_request(request),
-            self._kernel.validate_plan_request,
-            self._kernel.plan_regimen,
-            _plan_response,
+        decoded = translate.decode_plan_request(request)
+        plan_request = await _reject_wire_violations(
+            context, decoded, self._kernel.validate_plan_request
         )
+        outcome = self._kernel.plan_regimen(plan_request)
+        if isinstance(outcome, model.InvalidInput):
+            await _abort_invalid(context, outcome.violations)
+        response = pb.PlanRegimenResponse()
+        translate.encode_plan_outcome(outcome, response)
+        return response
 
-    def CheckRegimen(  # noqa: N802 (the RPC's name, fixed by the generated base class)
-        self, request: pb.CheckRegimenRequest, context: grpc.ServicerContext
+    async def CheckRegimen(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.CheckRegimenRequest, context: Context
     ) -> pb.CheckRegimenResponse:
         """Check a proposed regimen (see the proto for the contract)."""
-        return _serve(
-            context,
-            CHECK_METHOD,
-            translate.decode_check_request(request),
-            self._kernel.validate_check_request,
-            self._kernel.check_regimen,
-            _check_response,
+        decoded = translate.decode_check_request(request)
+        check_request = await _reject_wire_violations(
+            context, decoded, self._kernel.validate_check_request
         )
+        outcome = self._kernel.check_regimen(check_request)
+        if isinstance(outcome, model.InvalidInput):
+            await _abort_invalid(context, outcome.violations)
+        response = pb.CheckRegimenResponse()
+        translate.encode(outcome, response)
+        return response
 
-    def AssessCourse(  # noqa: N802 (the RPC's name, fixed by the generated base class)
-        self, request: pb.AssessCourseRequest, context: grpc.ServicerContext
+    async def AssessCourse(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.AssessCourseRequest, context: Context
     ) -> pb.AssessCourseResponse:
         """Assess a course (see the proto for the contract)."""
-        return _serve(
-            context,
-            COURSE_METHOD,
-            translate.decode_course_request(request),
-            self._kernel.validate_course_request,
-            self._kernel.assess_course,
-            _course_response,
+        decoded = translate.decode_course_request(request)
+        course_request = await _reject_wire_violations(
+            context, decoded, self._kernel.validate_course_request
         )
+        outcome = self._kernel.assess_course(course_request)
+        if isinstance(outcome, model.InvalidInput):
+            await _abort_invalid(context, outcome.violations)
+        response = pb.AssessCourseResponse()
+        translate.encode(outcome, response)
+        return response
 
-    def DescribeRuleSet(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+    async def DescribeRuleSet(  # noqa: N802 (the RPC's name, fixed by the generated base class)
         self,
         request: pb.DescribeRuleSetRequest,  # noqa: ARG002 (the request has no fields)
-        context: grpc.ServicerContext,
+        context: Context,  # noqa: ARG002 (nothing can fail)
     ) -> pb.DescribeRuleSetResponse:
         """Describe the rule set (see the proto for the contract)."""
-        return _serve(
-            context,
-            RULES_METHOD,
-            translate.Decoded(
-                value=None,
-                violations=(),
-                kept_indices={},
-                descriptor=translate.descriptor_of(pb.DescribeRuleSetRequest),
-            ),
-            lambda _: (),
-            lambda _: self._kernel.describe_rules(),
-            _rules_response,
-        )
+        response = pb.DescribeRuleSetResponse()
+        translate.encode(self._kernel.describe_rules(), response)
+        return response
 
-    def ExportPlan(  # noqa: N802 (the RPC's name, fixed by the generated base class)
-        self, request: pb.ExportPlanRequest, context: grpc.ServicerContext
+    async def ExportPlan(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.ExportPlanRequest, context: Context
     ) -> pb.ExportPlanResponse:
         """Export a plan as FHIR or iCalendar (see the proto for the contract)."""
         decoded = translate.decode_plan_request(request.plan)
@@ -234,23 +171,18 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         ]
         violations.extend(_export_option_violations(request))
         if violations:
-            _abort_invalid(context, tuple(violations))
-        try:
-            outcome = self._kernel.plan_regimen(decoded.value)
-            response = _export_response(request, outcome)
-        except Exception as error:  # noqa: BLE001 (any fault becomes INTERNAL, without content)
-            _log.error("%s failed: %s", EXPORT_METHOD, describe_fault(error))
-            context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+            await _abort_invalid(context, tuple(violations))
+        response = _export_response(request, self._kernel.plan_regimen(decoded.value))
         if response is None:
-            context.abort(
+            await context.abort(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "the plan request gives a referral, which has no calendar: export it as FHIR"
                 " (an OperationOutcome) or call PlanRegimen for its reasons",
             )
         return response
 
-    def ExportCourseSchedule(  # noqa: N802 (the RPC's name, fixed by the generated base class)
-        self, request: pb.ExportCourseScheduleRequest, context: grpc.ServicerContext
+    async def ExportCourseSchedule(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.ExportCourseScheduleRequest, context: Context
     ) -> pb.ExportCourseScheduleResponse:
         """Export a course's forward schedule as FHIR or iCalendar (see the proto)."""
         decoded = translate.decode_course_request(request.course)
@@ -262,14 +194,9 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         ]
         violations.extend(_export_option_violations(request))
         if violations:
-            _abort_invalid(context, tuple(violations))
-        try:
-            outcome = self._kernel.assess_course(decoded.value)
-            response = _export_course_response(request, decoded.value, outcome)
-        except Exception as error:  # noqa: BLE001 (any fault becomes INTERNAL, without content)
-            _log.error("%s failed: %s", EXPORT_COURSE_METHOD, describe_fault(error))
-            context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
-        return response
+            await _abort_invalid(context, tuple(violations))
+        outcome = self._kernel.assess_course(decoded.value)
+        return _export_course_response(request, decoded.value, outcome)
 
 
 ExportRequest = pb.ExportPlanRequest | pb.ExportCourseScheduleRequest

@@ -15,7 +15,13 @@ and keep it use one worker; spread load with several connections (or several cli
   launcher exits 0 once every worker has exited 0.
 - A worker killed by a signal (a crash, the out-of-memory killer, SIGKILL), or stopped by a
   signal sent to it alone, is started again, at most ``RESTART_LIMIT`` times within
-  ``RESTART_WINDOW_SECONDS``; the other workers keep serving meanwhile. A worker that exits
+  ``RESTART_WINDOW_SECONDS``; the other workers keep serving meanwhile.
+- A hung worker is noticed: the launcher checks each worker's health over a pipe of its own
+  every ``HEALTH_INTERVAL_SECONDS`` (the worker's event loop answers); a worker that has not
+  answered for ``HEALTH_TIMEOUT_SECONDS`` (stopped by SIGSTOP, or its loop stuck) is killed
+  (SIGKILL), which closes its connections at once, so that their clients fail fast
+  (UNAVAILABLE) and reconnect to the other workers; it is then started again like a crashed one,
+  within the same restart budget. A worker that exits
   with a non-zero status (it cannot serve: the address is taken, a TLS file is missing) stops
   the group, and the launcher exits with a non-zero status.
 - Workers die with the launcher (``PR_SET_PDEATHSIG``), so none is left behind.
@@ -30,6 +36,7 @@ Linux only (SO_REUSEPORT balancing and ``PR_SET_PDEATHSIG``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
 import contextlib
 import ctypes
@@ -61,6 +68,11 @@ RESTART_WINDOW_SECONDS: Final = 60.0
 STOP_MARGIN_SECONDS: Final = 10.0
 POLL_SECONDS: Final = 0.1
 STATS_INTERVAL_SECONDS: Final = 0.2
+HEALTH_INTERVAL_SECONDS: Final = 0.5
+HEALTH_TIMEOUT_SECONDS: Final = 2.0
+# A worker has this long to answer its first health check (interpreter start and imports).
+STARTUP_SECONDS: Final = 30.0
+_HEALTH_PING: Final = b"?"
 EXIT_FAILED: Final = 1
 _PR_SET_PDEATHSIG: Final = 1
 
@@ -123,6 +135,7 @@ def parser(prog: str = "python -m server.grpc.workers") -> argparse.ArgumentPars
     )
     # Internal: how the launcher starts a worker.
     result.add_argument("--worker-cpu", type=int, default=None, help=argparse.SUPPRESS)
+    result.add_argument("--health-fd", type=int, default=None, help=argparse.SUPPRESS)
     result.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return result
 
@@ -136,6 +149,7 @@ class LaunchOptions:
     stats_dir: Path | None
     worker: bool
     worker_cpu: int | None
+    health_fd: int | None
     server_argv: tuple[str, ...]
 
 
@@ -156,6 +170,7 @@ def parse(argv: Sequence[str] | None, prog: str = "python -m server.grpc.workers
         stats_dir=own.stats_dir,
         worker=own.worker,
         worker_cpu=own.worker_cpu,
+        health_fd=own.health_fd,
         server_argv=tuple(rest),
     )
 
@@ -272,6 +287,31 @@ class CountingKernel:
         return self._kernel.validate_course_request(request)
 
 
+def answer_health_checks(health_fd: int | None) -> None:
+    """Answer the launcher's health checks on ``health_fd`` from the running event loop (no-op
+    for ``None``), so that an answer proves the loop runs. Call it once the server serves."""
+    if health_fd is None:
+        return
+    channel = socket.socket(fileno=health_fd)
+    channel.settimeout(0.0)
+    loop = asyncio.get_running_loop()
+
+    def answer() -> None:
+        try:
+            asked = channel.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            asked = b""
+        if not asked:  # the launcher has gone
+            loop.remove_reader(channel)
+            return
+        with contextlib.suppress(OSError):
+            channel.send(asked)
+
+    loop.add_reader(channel, answer)
+
+
 def run_worker(options: LaunchOptions) -> int:
     """Serve as one worker: ``server.grpc.main`` with the flags the launcher gave."""
     import kernel as kernel_package  # noqa: PLC0415 (only a worker needs the kernel)
@@ -284,7 +324,11 @@ def run_worker(options: LaunchOptions) -> int:
         counter = CallCounter()
         counter.publish(options.stats_dir)
         port = CountingKernel(kernel_package, counter)
-    return server_main.main(list(options.server_argv), kernel=port)
+    return server_main.main(
+        list(options.server_argv),
+        kernel=port,
+        on_started=lambda _: answer_health_checks(options.health_fd),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +367,8 @@ def _interpreter() -> list[str]:
 
 def worker_command(module: str, options: LaunchOptions, index: int, address: str) -> list[str]:
     """Return the command line of worker ``index``: ``module`` in worker mode, bound to
-    ``address`` with SO_REUSEPORT (the flags given last win)."""
+    ``address`` with SO_REUSEPORT (the flags given last win; the launcher adds the descriptor
+    of the worker's health pipe, ``--health-fd N``, when it starts it)."""
     command = [*_interpreter(), "-m", module, "--worker"]
     if options.cpus:
         command += ["--worker-cpu", str(options.cpus[index % len(options.cpus)])]
@@ -341,6 +386,7 @@ class Supervisor:
         self._commands = [list(command) for command in commands]
         self._stop_timeout = stop_timeout
         self._processes: list[subprocess.Popen[bytes] | None] = [None] * len(commands)
+        self._health: list[_HealthCheck | None] = [None] * len(commands)
         self._signals: list[int] = []
         self._wake = threading.Event()
         self._restarts: list[float] = []
@@ -350,9 +396,34 @@ class Supervisor:
         self._wake.set()
 
     def _start(self, index: int) -> None:
-        process = subprocess.Popen(self._commands[index])  # noqa: S603 (our own interpreter and module)
+        ours, theirs = socket.socketpair()
+        with theirs:
+            command = [*self._commands[index], "--health-fd", str(theirs.fileno())]
+            process = subprocess.Popen(command, pass_fds=(theirs.fileno(),))  # noqa: S603 (our own interpreter and module)
         self._processes[index] = process
+        previous = self._health[index]
+        if previous is not None:
+            previous.close()
+        self._health[index] = _HealthCheck(ours)
         _log.info("worker %d started (pid %d)", index, process.pid)
+
+    def _check_health(self) -> None:
+        """Ask every live worker whether it answers; kill the ones that stopped answering."""
+        now = time.monotonic()
+        for index, process in enumerate(self._processes):
+            check = self._health[index]
+            if process is None or check is None or process.poll() is not None:
+                continue
+            silent = check.look(now)
+            if silent is not None:
+                _log.error(
+                    "worker %d (pid %d) has not answered its health check for %.1fs: killed",
+                    index,
+                    process.pid,
+                    silent,
+                )
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
 
     def _live(self) -> list[subprocess.Popen[bytes]]:
         return [p for p in self._processes if p is not None and p.poll() is None]
@@ -379,6 +450,9 @@ class Supervisor:
             for process in self._live():
                 process.kill()
                 process.wait()
+            for check in self._health:
+                if check is not None:
+                    check.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
@@ -425,6 +499,8 @@ class Supervisor:
             status = self._reap(stopping=stopping_since is not None) or status
             if all(process is None for process in self._processes):
                 return status
+            if stopping_since is None:
+                self._check_health()
             if (
                 stopping_since is not None
                 and time.monotonic() - stopping_since > self._stop_timeout
@@ -435,6 +511,40 @@ class Supervisor:
                 status = EXIT_FAILED
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
+
+
+class _HealthCheck:
+    """The launcher's end of one worker's health pipe: asks every ``HEALTH_INTERVAL_SECONDS``
+    and tells how long the worker has been silent once that is over the limit."""
+
+    def __init__(self, channel: socket.socket) -> None:
+        """Check over ``channel`` (a connected socket; the worker holds the other end)."""
+        channel.settimeout(0.0)
+        self._channel = channel
+        started = time.monotonic()
+        self._last_answer: float | None = None
+        self._started = started
+        self._next_ask = started
+
+    def look(self, now: float) -> float | None:
+        """Read the answers, ask again when it is time; return the seconds of silence when the
+        worker is over the limit (``None`` while it is healthy or still starting)."""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while self._channel.recv(4096):
+                self._last_answer = now
+        if now >= self._next_ask:
+            self._next_ask = now + HEALTH_INTERVAL_SECONDS
+            with contextlib.suppress(BlockingIOError, OSError):
+                self._channel.send(_HEALTH_PING)
+        if self._last_answer is None:
+            silent = now - self._started
+            return silent if silent > STARTUP_SECONDS else None
+        silent = now - self._last_answer
+        return silent if silent > HEALTH_TIMEOUT_SECONDS else None
+
+    def close(self) -> None:
+        """Close the launcher's end."""
+        self._channel.close()
 
 
 def launch(argv: Sequence[str] | None, module: str, prog: str) -> int:

@@ -11,8 +11,10 @@ while the kernel never sees more than that many at once. In-process servers on 1
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
+import socket
 import threading
 import time
 from collections import Counter
@@ -28,9 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import kernel as kernel_package
-from bench import workload
-from kernel import model
+from bench import harness, workload
 from server.grpc.app import create_server
 from server.grpc.config import ServerConfig, TlsFiles
 
@@ -228,92 +228,87 @@ def test_tls_without_a_client_ca_does_not_ask_for_client_certificates(
 # ---------------------------------------------------------------------------------------------
 
 
-class SlowKernel:
-    """The kernel, with PlanRegimen held for ``seconds``, counting the calls in progress."""
-
-    def __init__(self, seconds: float) -> None:
-        """Hold each plan for ``seconds``."""
-        self.seconds = seconds
-        self.lock = threading.Lock()
-        self.in_progress = 0
-        self.most_in_progress = 0
-        self.started = 0
-
-    def plan_regimen(self, request: model.PlanRequest, /) -> model.PlanOutcome:
-        """Plan, slowly."""
-        with self.lock:
-            self.started += 1
-            self.in_progress += 1
-            self.most_in_progress = max(self.most_in_progress, self.in_progress)
-        try:
-            time.sleep(self.seconds)
-            return kernel_package.plan_regimen(request)
-        finally:
-            with self.lock:
-                self.in_progress -= 1
-
-    def check_regimen(self, request: model.CheckRequest, /) -> model.CheckOutcome:
-        """Check a regimen."""
-        return kernel_package.check_regimen(request)
-
-    def assess_course(self, request: model.CourseRequest, /) -> model.CourseOutcomeResult:
-        """Assess a course."""
-        return kernel_package.assess_course(request)
-
-    def describe_rules(self) -> model.RuleSet:
-        """Describe the rule set."""
-        return kernel_package.describe_rules()
-
-    def validate_plan_request(
-        self, request: model.PlanRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a plan request."""
-        return kernel_package.validate_plan_request(request)
-
-    def validate_check_request(
-        self, request: model.CheckRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a check request."""
-        return kernel_package.validate_check_request(request)
-
-    def validate_course_request(
-        self, request: model.CourseRequest, /
-    ) -> tuple[model.FieldViolation, ...]:
-        """Validate a course request."""
-        return kernel_package.validate_course_request(request)
-
-
 @pytest.mark.e2e
 def test_calls_beyond_the_concurrency_cap_are_resource_exhausted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     cap = 4
-    slow = SlowKernel(0.5)
-    config = ServerConfig(max_concurrent_rpcs=cap, max_workers=16, access_log=False)
-    server, port = create_server("127.0.0.1:0", config, kernel=slow)
+    config = ServerConfig(max_concurrent_rpcs=cap, access_log=False)
+    server, port = create_server("127.0.0.1:0", config)
     server.start()
     codes: Counter[str] = Counter()
+    release = threading.Event()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            body = workload.typical_plan().SerializeToString()
+            held = [
+                harness.held_call(channel, workload.PLAN_PATH, body, release) for _ in range(cap)
+            ]
+            deadline = time.monotonic() + 10
+            while server.calls_in_progress() < cap:
+                assert time.monotonic() < deadline, "the held calls never reached the server"
+                time.sleep(0.01)
             plan = channel.unary_unary(
                 workload.PLAN_PATH, request_serializer=None, response_deserializer=None
             )
-            body = workload.typical_plan().SerializeToString()
-            futures = [plan.future(body, timeout=30) for _ in range(3 * cap)]
-            for future in futures:
+            more = [plan.future(body, timeout=30) for _ in range(2 * cap)]
+            for future in more:
+                codes[future.code().name] += 1
+            release.set()
+            for future in held:
                 codes[future.code().name] += 1
     finally:
+        release.set()
         server.stop(None).wait()
     _report(
         capsys,
-        f"concurrency cap {cap}: {3 * cap} calls at once gave {dict(codes)}; the kernel saw at "
-        f"most {slow.most_in_progress} at once",
+        f"concurrency cap {cap}: {cap} calls in progress and {2 * cap} more gave {dict(codes)}",
     )
-    assert slow.most_in_progress <= cap
-    assert codes["OK"] >= cap
-    assert codes["RESOURCE_EXHAUSTED"] >= 1
-    assert codes["OK"] + codes["RESOURCE_EXHAUSTED"] == 3 * cap
-    assert slow.started == codes["OK"]
+    assert codes == Counter({"OK": cap, "RESOURCE_EXHAUSTED": 2 * cap})
+
+
+@pytest.mark.e2e
+def test_failed_tls_handshakes_are_counted_not_logged_one_by_one(
+    tmp_path: Path, pki: Pki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    attempts = 50
+    (tmp_path / "server.pem").write_bytes(pki.server.certificate)
+    (tmp_path / "server.key").write_bytes(pki.server.key)
+    command = harness.workers_command(
+        "--workers",
+        "1",
+        "--tls-cert",
+        str(tmp_path / "server.pem"),
+        "--tls-key",
+        str(tmp_path / "server.key"),
+    )
+    with harness.ServerProcess(command) as server:
+        port = server.port
+        deadline = time.monotonic() + 30
+        while "serving b12.dosing" not in server.output:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.05)
+        for _ in range(attempts):  # plaintext where TLS is expected: each handshake fails
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                with contextlib.suppress(OSError):
+                    sock.recv(1024)
+        served = _call(port, _client(pki.ca, None))
+        code = server.stop()
+    lines = server.output.splitlines()
+    per_handshake = [line for line in lines if "Handshake failed" in line]
+    summaries = [line for line in lines if "TLS handshakes failed" in line]
+    _report(
+        capsys,
+        f"{attempts} failed TLS handshakes: {len(per_handshake)} lines of their own, summary "
+        f"{summaries}",
+    )
+    assert served == "OK"
+    assert code == 0
+    assert per_handshake == []
+    assert summaries
+    counted = sum(int(line.split("TLS handshakes failed: ")[1].split()[0]) for line in summaries)
+    assert counted == attempts
 
 
 def _course_of_size(minimum: int) -> bytes:

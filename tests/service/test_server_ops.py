@@ -77,16 +77,10 @@ def running() -> Iterator[Running]:
     server.stop(None).wait()
 
 
-class GatedKernel:
-    """The kernel, with plan_regimen held until ``release`` is set (to have calls in flight)."""
-
-    def __init__(self) -> None:
-        self.entered = threading.Semaphore(0)
-        self.release = threading.Event()
+class PassThroughKernel:
+    """The kernel, called through a class (so that a test can replace one operation)."""
 
     def plan_regimen(self, request: model.PlanRequest, /) -> model.PlanOutcome:
-        self.entered.release()
-        assert self.release.wait(30)
         return kernel.plan_regimen(request)
 
     def check_regimen(self, request: model.CheckRequest, /) -> model.CheckOutcome:
@@ -114,7 +108,7 @@ class GatedKernel:
         return kernel.describe_rules()
 
 
-class FaultyKernel(GatedKernel):
+class FaultyKernel(PassThroughKernel):
     """A kernel whose plan_regimen fails with a message that quotes the request."""
 
     def plan_regimen(self, request: model.PlanRequest, /) -> model.PlanOutcome:
@@ -204,7 +198,37 @@ def test_draining_reports_not_serving_while_still_answering_then_refuses() -> No
 
 # --- The access log -----------------------------------------------------------------------------
 
-ACCESS_LINE = re.compile(r"^method=/[\w.]+/\w+ code=[A-Z_]+ latency_ms=\d+\.\d{3}$")
+ACCESS_LINE = re.compile(r"^method=/[\w.?]+/[\w?]+ code=[A-Z_]+ latency_ms=\d+\.\d{3}$")
+
+
+def _access_records(caplog: pytest.LogCaptureFixture, count: int) -> list[logging.LogRecord]:
+    """The access-log records, once there are ``count`` of them (waits up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [record for record in caplog.records if record.name == LOGGER_NAME]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
+
+
+def test_a_call_to_an_unknown_method_is_logged_with_its_status_and_a_safe_name(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    hostile = "/b12.dosing.v1.DosingService/Nope\u00e9 x=1\r\nfake line " + "A" * 500
+    with grpc.insecure_channel(running.target) as channel:
+        for path in ("/b12.dosing.v1.DosingService/NoSuchMethod", hostile):
+            call = channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+            with pytest.raises(grpc.RpcError) as raised:
+                call(b"", timeout=5)
+            assert as_call(raised.value).code() == grpc.StatusCode.UNIMPLEMENTED
+    lines = [record.getMessage() for record in _access_records(caplog, 2)]
+    assert lines[0].startswith(
+        "method=/b12.dosing.v1.DosingService/NoSuchMethod code=UNIMPLEMENTED "
+    )
+    assert all(ACCESS_LINE.match(line) for line in lines), lines
+    assert "\n" not in lines[1]
+    assert len(lines[1].split()[0]) <= len("method=") + 120
 
 
 def test_the_access_log_has_method_status_and_latency_only(
@@ -217,7 +241,8 @@ def test_the_access_log_has_method_status_and_latency_only(
         client.plan_regimen(plan_request())
         with pytest.raises(InvalidRequestError):
             client.plan_regimen(bad)
-    access = [record for record in caplog.records if record.name == LOGGER_NAME]
+    # An aborted call sends its status before the handler returns, so its line may follow.
+    access = _access_records(caplog, 2)
     assert [(record.args or ())[:2] for record in access] == [  # type: ignore[index]
         ("/b12.dosing.v1.DosingService/PlanRegimen", "OK"),
         ("/b12.dosing.v1.DosingService/PlanRegimen", "INVALID_ARGUMENT"),
@@ -252,23 +277,69 @@ def test_a_kernel_fault_is_internal_and_neither_status_nor_log_quotes_the_reques
 # --- Limits --------------------------------------------------------------------------------------
 
 
+def _held_plan_call(channel: grpc.Channel, release: threading.Event) -> grpc.Future:  # type: ignore[type-arg]
+    """Start a PlanRegimen call whose request is sent only once ``release`` is set (a call in
+    progress, waiting for its request, as a slow client makes one)."""
+
+    def requests() -> Iterator[bytes]:
+        assert release.wait(30)
+        yield plan_request().SerializeToString()
+
+    call = channel.stream_unary(
+        "/b12.dosing.v1.DosingService/PlanRegimen",
+        request_serializer=None,
+        response_deserializer=pb.PlanRegimenResponse.FromString,
+    )
+    return call.future(requests(), timeout=30)
+
+
+def _wait_until_serving_calls(server: DosingServer, count: int) -> None:
+    """Wait until the server has ``count`` calls in progress (up to 10 s)."""
+    deadline = time.monotonic() + 10
+    while server.calls_in_progress() < count:
+        assert time.monotonic() < deadline, "the held calls never reached the server"
+        time.sleep(0.01)
+
+
 def test_calls_beyond_the_concurrency_limit_fail_fast() -> None:
-    gated = GatedKernel()
     config = ServerConfig(access_log=False, max_concurrent_rpcs=1)
-    server, port = create_server("127.0.0.1:0", config, kernel=gated)
+    server, port = create_server("127.0.0.1:0", config)
     server.start()
+    release = threading.Event()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = dosing_pb2_grpc.DosingServiceStub(channel)
-            first = stub.PlanRegimen.future(plan_request(), timeout=30)
-            assert gated.entered.acquire(timeout=10)
+            first = _held_plan_call(channel, release)
+            _wait_until_serving_calls(server, 1)
             with pytest.raises(grpc.RpcError) as raised:
                 stub.PlanRegimen(plan_request(), timeout=10)
             assert as_call(raised.value).code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            gated.release.set()
+            release.set()
             assert first.result().WhichOneof("outcome") == "plan"
     finally:
-        gated.release.set()
+        release.set()
+        server.stop(None).wait()
+
+
+def test_a_call_whose_request_never_arrives_ends_after_the_receive_timeout() -> None:
+    config = ServerConfig(access_log=False, receive_timeout_seconds=0.5)
+    server, port = create_server("127.0.0.1:0", config)
+    server.start()
+    release = threading.Event()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            began = time.monotonic()
+            held = _held_plan_call(channel, release)
+            with pytest.raises(grpc.RpcError) as raised:
+                held.result()
+            took = time.monotonic() - began
+            assert as_call(raised.value).code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert "did not arrive within 0.5 s" in (as_call(raised.value).details() or "")
+            assert 0.4 < took < 5
+            with DosingClient(f"127.0.0.1:{port}") as client:  # the slot is free again
+                assert client.plan_regimen(plan_request()).WhichOneof("outcome") == "plan"
+    finally:
+        release.set()
         server.stop(None).wait()
 
 
@@ -383,14 +454,16 @@ def test_defaults_serve_plaintext_on_localhost_50051() -> None:
 
 def test_flags_win_over_environment_variables_which_win_over_defaults(tmp_path: Path) -> None:
     environ = {
-        "B12_DOSING_MAX_WORKERS": "3",
+        "B12_DOSING_MAX_CONCURRENT_STREAMS": "3",
         "B12_DOSING_GRACE_SECONDS": "2.5",
         "B12_DOSING_ACCESS_LOG": "off",
         "B12_DOSING_TLS_CERT": str(tmp_path / "c.pem"),
         "B12_DOSING_TLS_KEY": str(tmp_path / "k.pem"),
     }
-    config = configuration.load(["--max-workers", "5", "--address", "0.0.0.0:7000"], environ)
-    assert config.max_workers == 5
+    config = configuration.load(
+        ["--max-concurrent-streams", "5", "--address", "0.0.0.0:7000"], environ
+    )
+    assert config.max_concurrent_streams == 5
     assert config.grace_seconds == 2.5
     assert config.access_log is False
     assert config.address == "0.0.0.0:7000"
@@ -400,8 +473,9 @@ def test_flags_win_over_environment_variables_which_win_over_defaults(tmp_path: 
 @pytest.mark.parametrize(
     ("argv", "environ"),
     [
-        ([], {"B12_DOSING_MAX_WORKERS": "many"}),
-        (["--max-workers", "0"], {}),
+        ([], {"B12_DOSING_MAX_CONCURRENT_STREAMS": "many"}),
+        (["--max-concurrent-streams", "0"], {}),
+        (["--receive-timeout-seconds", "0"], {}),
         (["--access-log", "perhaps"], {}),
         (["--tls-cert", "c.pem"], {}),
         (["--tls-client-ca", "ca.pem"], {}),

@@ -81,6 +81,10 @@ def test_every_rpc_answers_grpcurl(address: str) -> None:
             "plan": {"profile": PROFILE, "start_date": START},
             "format": "EXPORT_FORMAT_FHIR_R4_JSON",
         },
+        "ExportCourseSchedule": {
+            "course": {"profile": PROFILE, "start_date": START, "reference_date": START},
+            "format": "EXPORT_FORMAT_ICALENDAR",
+        },
     }
     missing = {
         method.name for method in pb.DESCRIPTOR.services_by_name["DosingService"].methods

@@ -342,11 +342,18 @@ def _iso(value: date_pb2.Date) -> str:
 
 
 def plan_dates(plan: pb.RegimenPlan) -> list[str]:
-    """Every dated event of a plan, as the calendar must show it (a date per event)."""
-    days = [*plan.loading.injection_dates, *plan.maintenance.injection_dates]
+    """Every dated event of a plan, as the calendar must show it (a date per event): open-ended
+    loading up to its review date, where the alternate-day series ends (D-EXPORT-NEURO)."""
+    loading = list(plan.loading.injection_dates)
+    if plan.loading.HasField("review_date"):
+        review = _iso(plan.loading.review_date)
+        loading = [day for day in loading if _iso(day) <= review]
+    days = [*loading, *plan.maintenance.injection_dates]
     days += [*plan.monitoring.lab_check_dates]
     if plan.loading.HasField("review_date"):
         days.append(plan.loading.review_date)
+    if plan.monitoring.HasField("pregnancy_review_date"):
+        days.append(plan.monitoring.pregnancy_review_date)
     return sorted(_iso(day) for day in days)
 
 

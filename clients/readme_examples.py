@@ -232,8 +232,10 @@ def _run_python(body: str, servers: Servers) -> tuple[str, list[str]]:
 
 
 def _ended(output: str) -> str:
-    """``output`` ending with a newline (so that the closing fence stays on its own line)."""
-    return output if not output or output.endswith("\n") else output + "\n"
+    """Return ``output`` without trailing spaces on its lines (rich pads some) and ending with a
+    newline, so that the closing fence stays on its own line."""
+    lines = [line.rstrip() for line in output.splitlines()]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _typescript_project(scratch: Path) -> Path:

@@ -145,14 +145,14 @@ def _ensure_count_months_from(
     ), "INV-MONTH-CLAMP: each date is counted from the origin"
 
 
+# Every day offset the rules add is at most a fortnight (loading days, the neurological review,
+# the alternate-day step, an interrupted loading), so the steps are built once.
 _DAY_STEPS: Final = tuple(datetime.timedelta(days=days) for days in range(32))
 
 
 def add_days(day: datetime.date, days: int) -> datetime.date:
-    """Return ``days`` days after ``day``."""
-    if 0 <= days < len(_DAY_STEPS):
-        return day + _DAY_STEPS[days]
-    return day + datetime.timedelta(days=days)
+    """Return ``days`` days after ``day`` (0 to 31)."""
+    return day + _DAY_STEPS[days]
 
 
 def every_n_days(first: datetime.date, last: datetime.date, days: int) -> tuple[datetime.date, ...]:

@@ -41,7 +41,6 @@ from kernel.model import (
 )
 from kernel.profile import (
     REFER_RULES,
-    Extended,
     ProfileReading,
     Treatment,
     read_profile,
@@ -185,7 +184,7 @@ def _check_interval(interval: float | None, reading: ProfileReading) -> list[Fin
         )
         return [make_finding(Code.INTERVAL_MONTHLY_RULE, (*rules, "D-INTERVAL", "D-CHECK"))]
     if reading.cyanocobalamin:
-        granted = reading.extended is Extended.GRANTED and interval <= EXTENDED_INTERVAL_MONTHS[1]
+        granted = reading.extended_granted and interval <= EXTENDED_INTERVAL_MONTHS[1]
         if interval <= MONTHLY_MONTHS or granted:
             return []
         formulation_rule = "R-MAINT-CYANO"

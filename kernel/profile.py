@@ -81,15 +81,6 @@ class PlateletBand(enum.Enum):
     NOT_GIVEN = 4
 
 
-class Extended(enum.Enum):
-    """The answer to the maintenance preference (D-EXTENDED)."""
-
-    NOT_REQUESTED = 1
-    GRANTED = 2
-    REFUSED = 3
-    NOT_APPLICABLE = 4
-
-
 class ProfileReading(NamedTuple):
     """The facts of a valid profile that the rules read."""
 
@@ -105,7 +96,7 @@ class ProfileReading(NamedTuple):
     anticoagulant: bool
     ileal_rule: bool
     crohn_rule: bool
-    extended: Extended
+    extended_granted: bool
     interval_rules: tuple[IntervalRule, ...]
     due_interval_months: int
     overdue_after_months: int
@@ -337,7 +328,7 @@ def _read_profile_representative(profile: PatientProfile, *, recurred: bool) -> 
         anticoagulant=bool(profile.anticoagulant_therapy),
         ileal_rule=intervals.ileal_rule,
         crohn_rule=intervals.crohn_rule,
-        extended=intervals.extended,
+        extended_granted=intervals.extended_granted,
         interval_rules=intervals.rules,
         due_interval_months=min(rule.due_interval_months for rule in intervals.rules),
         overdue_after_months=min(rule.overdue_after_months for rule in intervals.rules),
@@ -441,7 +432,7 @@ def _platelet_warnings(
 class _Intervals(NamedTuple):
     ileal_rule: bool
     crohn_rule: bool
-    extended: Extended
+    extended_granted: bool
     rules: tuple[IntervalRule, ...]
     warnings: tuple[Finding, ...]
 
@@ -489,7 +480,7 @@ def _read_intervals(profile: PatientProfile, *, treatment: Treatment, neuro: boo
 
     extended = _read_extended(profile, ileal_rule=ileal_rule, crohn_rule=crohn_rule, neuro=neuro)
     if profile.formulation is Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML:
-        if extended.answer is Extended.GRANTED:
+        if extended.granted:
             holding.append(
                 (
                     "R-MAINT-EXTENDED",
@@ -524,14 +515,17 @@ def _read_intervals(profile: PatientProfile, *, treatment: Treatment, neuro: boo
     return _Intervals(
         ileal_rule=bool(ileal_rule),
         crohn_rule=bool(crohn_rule),
-        extended=extended.answer,
+        extended_granted=extended.granted,
         rules=rules,
         warnings=tuple(warnings),
     )
 
 
 class _ExtendedAnswer(NamedTuple):
-    answer: Extended
+    """Whether D-EXTENDED grants the request (only a granted request changes the interval), and
+    the warning or finding of the answer (granted, refused naming the reason, not applicable)."""
+
+    granted: bool
     warnings: tuple[Finding, ...]
 
 
@@ -540,11 +534,13 @@ def _read_extended(
 ) -> _ExtendedAnswer:
     """D-EXTENDED: grant, refuse (naming the reason) or note as not applicable."""
     if profile.maintenance_preference is not MaintenancePreference.EXTENDED:
-        return _ExtendedAnswer(Extended.NOT_REQUESTED, ())
+        return _ExtendedAnswer(granted=False, warnings=())
     if profile.formulation is not Formulation.CYANOCOBALAMIN_1000_MCG_PER_ML:
         return _ExtendedAnswer(
-            Extended.NOT_APPLICABLE,
-            (make_finding(Code.EXTENDED_NOT_APPLICABLE, ("R-MAINT-HYDROXO", "D-EXTENDED")),),
+            granted=False,
+            warnings=(
+                make_finding(Code.EXTENDED_NOT_APPLICABLE, ("R-MAINT-HYDROXO", "D-EXTENDED")),
+            ),
         )
     reasons: list[str] = []
     rule_ids = ["R-MAINT-CYANO", "D-EXTENDED"]
@@ -561,16 +557,16 @@ def _read_extended(
         rule_ids.append("R-LOAD-NEURO")
     if reasons:
         return _ExtendedAnswer(
-            Extended.REFUSED,
-            (
+            granted=False,
+            warnings=(
                 make_finding(
                     Code.EXTENDED_NOT_AVAILABLE, tuple(rule_ids), reason="; ".join(reasons)
                 ),
             ),
         )
     return _ExtendedAnswer(
-        Extended.GRANTED,
-        (
+        granted=True,
+        warnings=(
             make_finding(
                 Code.MONTHLY_MORE_EFFECTIVE,
                 ("R-MAINT-EXTENDED", "R-MONTHLY-BETTER", "D-EXTENDED"),

@@ -292,7 +292,7 @@ def _check_course_horizon(out: _Violations, request: CourseRequest) -> None:
         return
     if reference is not None and horizon < reference:
         out.add("horizon_date", "must not be before reference_date")
-    if start is not None and horizon >= start and _beyond_horizon_window(start, horizon):
+    if start is not None and _beyond_horizon_window(start, horizon):
         out.add("horizon_date", HORIZON_WINDOW_REASON)
     _check_window(out, "horizon_date", horizon)
 

@@ -267,3 +267,22 @@ def test_assess_shows_the_forward_schedule_through_the_horizon(address: str) -> 
     readable = run(address, "assess", *common, "--horizon", "2026-06-30")
     assert "Forward schedule through 2026-06-30" in readable.stdout
     assert "2026-06-16 │ maintenance dose" in readable.stdout
+
+
+@pytest.mark.covers("D-COURSE-SCHEDULE")
+def test_export_course_writes_the_schedule_as_a_calendar(address: str, tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text(
+        "profile: {formulation: cyano, age_years: 52, deficiency_status: confirmed,"
+        " neurological_involvement: absent, platelets_10e9_per_l: 210}\n"
+        "start_date: 2026-01-05\nreference_date: 2026-02-01\nhorizon_date: 2026-04-30\n"
+        f"injection_dates: [{', '.join(STANDARD_LOADING)}]\n",
+        encoding="utf-8",
+    )
+    result = run(address, "export", "--format", "ical", "--course", str(course))
+    assert result.exit_code == 0, result.output
+    starts = re.findall(r"^DTSTART;VALUE=DATE:(\d{8})", result.stdout, re.MULTILINE)
+    assert {"20260216", "20260316", "20260416"} <= set(starts)  # monthly after 2026-01-16
+    mixed = run(address, "export", "--format", "fhir", "--course", str(course), "--age", "40")
+    assert mixed.exit_code == 2
+    assert "--course takes the whole course" in mixed.stderr

@@ -248,6 +248,8 @@ def to_json(message: Message) -> str:
     )
 
 
-def render_export(_console: Console, response: pb.ExportPlanResponse) -> None:
+def render_export(
+    _console: Console, response: pb.ExportPlanResponse | pb.ExportCourseScheduleResponse
+) -> None:
     """Write the exported document as it is (FHIR JSON or iCalendar text)."""
     click.echo(response.content, nl=not response.content.endswith("\n"))

@@ -231,3 +231,58 @@ def test_the_console_script_is_installed() -> None:
     scripts = {entry.name: entry.value for entry in entry_points(group="console_scripts")}
     assert scripts["b12-dosing"] == "b12.dosing.cli:main"
     assert scripts["b12-dosing-server"] == "server.grpc.main:main"
+
+
+@pytest.mark.covers("D-PREGNANCY", "D-ANTICOAGULANT")
+def test_the_2_0_0_profile_fields_are_options(address: str) -> None:
+    result = run(
+        address, "plan", *PROFILE, "--start", "2026-01-05", "--pregnant",
+        "--anticoagulant-therapy", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)["plan"]
+    codes = {warning["code"] for warning in plan["warnings"]}
+    assert {"CODE_PREGNANCY_REVIEW", "CODE_ANTICOAGULANT_PRECAUTIONS"} <= codes
+    # D-PREGNANCY: a clinician review one month after the start.
+    assert plan["monitoring"]["pregnancyReviewDate"] == {"year": 2026, "month": 2, "day": 5}
+    readable = run(address, "plan", *PROFILE, "--start", "2026-01-05", "--pregnant")
+    assert "2026-02-05 │ pregnancy review" in readable.stdout
+    without = run(address, "plan", *PROFILE, "--start", "2026-01-05", "--no-pregnant", "--json")
+    assert "pregnancyReviewDate" not in json.loads(without.stdout)["plan"]["monitoring"]
+
+
+@pytest.mark.covers("D-COURSE-SCHEDULE")
+def test_assess_shows_the_forward_schedule_through_the_horizon(address: str) -> None:
+    injections = [arg for day in STANDARD_LOADING for arg in ("--injection", day)]
+    common = [*PROFILE, "--start", "2026-01-05", "--reference", "2026-02-01", *injections]
+    result = run(address, "assess", *common, "--horizon", "2026-06-30", "--json")
+    assert result.exit_code == 0, result.output
+    schedule = json.loads(result.stdout)["schedule"]
+    maintenance = [
+        f"{d['year']:04d}-{d['month']:02d}-{d['day']:02d}" for d in schedule["maintenanceDates"]
+    ]
+    # D-MONTH: monthly from one month after the last loading dose (2026-01-16), to the horizon.
+    assert maintenance == ["2026-02-16", "2026-03-16", "2026-04-16", "2026-05-16", "2026-06-16"]
+    assert schedule["horizonDate"] == {"year": 2026, "month": 6, "day": 30}
+    readable = run(address, "assess", *common, "--horizon", "2026-06-30")
+    assert "Forward schedule through 2026-06-30" in readable.stdout
+    assert "2026-06-16 │ maintenance dose" in readable.stdout
+
+
+@pytest.mark.covers("D-COURSE-SCHEDULE")
+def test_export_course_writes_the_schedule_as_a_calendar(address: str, tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text(
+        "profile: {formulation: cyano, age_years: 52, deficiency_status: confirmed,"
+        " neurological_involvement: absent, platelets_10e9_per_l: 210}\n"
+        "start_date: 2026-01-05\nreference_date: 2026-02-01\nhorizon_date: 2026-04-30\n"
+        f"injection_dates: [{', '.join(STANDARD_LOADING)}]\n",
+        encoding="utf-8",
+    )
+    result = run(address, "export", "--format", "ical", "--course", str(course))
+    assert result.exit_code == 0, result.output
+    starts = re.findall(r"^DTSTART;VALUE=DATE:(\d{8})", result.stdout, re.MULTILINE)
+    assert {"20260216", "20260316", "20260416"} <= set(starts)  # monthly after 2026-01-16
+    mixed = run(address, "export", "--format", "fhir", "--course", str(course), "--age", "40")
+    assert mixed.exit_code == 2
+    assert "--course takes the whole course" in mixed.stderr

@@ -77,13 +77,13 @@ def test_every_rpc_answers_grpcurl(address: str) -> None:
         "CheckRegimen": {"profile": PROFILE, "regimen": {"dose_per_injection_mcg": 1000}},
         "AssessCourse": {"profile": PROFILE, "start_date": START, "reference_date": START},
         "DescribeRuleSet": {},
-        "ExportPlan": {
-            "plan": {"profile": PROFILE, "start_date": START},
-            "format": "EXPORT_FORMAT_FHIR_R4_JSON",
-        },
         "ExportCourseSchedule": {
             "course": {"profile": PROFILE, "start_date": START, "reference_date": START},
             "format": "EXPORT_FORMAT_ICALENDAR",
+        },
+        "ExportPlan": {
+            "plan": {"profile": PROFILE, "start_date": START},
+            "format": "EXPORT_FORMAT_FHIR_R4_JSON",
         },
     }
     missing = {

@@ -302,6 +302,70 @@ def corpus() -> list[pb.PlanRegimenRequest]:
     return requests
 
 
+def courses() -> list[pb.AssessCourseRequest]:
+    """Courses in progress: loading under way, maintenance, neurological loading improving and
+    plateaued, overdue, for both formulations; each with a one-year horizon."""
+    requests = []
+    loading = ((2026, 1, 5), (2026, 1, 7), (2026, 1, 9))
+    six = (*loading, (2026, 1, 12), (2026, 1, 14), (2026, 1, 16))
+    alternate = tuple((2026, 1, day) for day in range(5, 20, 2))
+    cases = (
+        (pb.NEUROLOGICAL_INVOLVEMENT_ABSENT, loading, None, (2026, 1, 10)),
+        (pb.NEUROLOGICAL_INVOLVEMENT_ABSENT, six, None, (2026, 3, 1)),
+        (pb.NEUROLOGICAL_INVOLVEMENT_ABSENT, six, None, (2026, 11, 20)),  # long overdue
+        (pb.NEUROLOGICAL_INVOLVEMENT_PRESENT, alternate, pb.COURSE_NEUROLOGICAL_STATUS_IMPROVING,
+         (2026, 1, 20)),
+        (pb.NEUROLOGICAL_INVOLVEMENT_PRESENT, alternate, pb.COURSE_NEUROLOGICAL_STATUS_PLATEAUED,
+         (2026, 4, 1)),
+    )  # fmt: skip
+    formulations = (
+        pb.FORMULATION_CYANOCOBALAMIN_1000_MCG_PER_ML,
+        pb.FORMULATION_HYDROXOCOBALAMIN_1000_MCG_PER_ML,
+    )
+    for formulation, (involvement, given, status, reference) in itertools.product(
+        formulations, cases
+    ):
+        request = pb.AssessCourseRequest()
+        request.profile.formulation = formulation
+        request.profile.age_years = 60
+        request.profile.deficiency_status = pb.DEFICIENCY_STATUS_CONFIRMED
+        request.profile.neurological_involvement = involvement
+        request.profile.platelets_10e9_per_l = 210.0
+        _set(request.start_date, given[0])
+        _set(request.reference_date, reference)
+        _set(request.horizon_date, (reference[0] + 1, reference[1], reference[2]))
+        for day in given:
+            _set(request.injection_dates.add(), day)
+        if status is not None:
+            request.neurological_status = status
+        requests.append(request)
+    return requests
+
+
+def _set(target: date_pb2.Date, day: tuple[int, int, int]) -> None:
+    target.year, target.month, target.day = day
+
+
+@dataclass(frozen=True)
+class CourseExported:
+    """One course's assessment and the two exports of its forward schedule."""
+
+    request: pb.AssessCourseRequest
+    response: pb.AssessCourseResponse
+    fhir: Json
+    calendar: str
+
+
+def _export_course(client: DosingClient, request: pb.AssessCourseRequest) -> CourseExported:
+    fhir = client.export_course_schedule(
+        pb.ExportCourseScheduleRequest(course=request, format=export_pb2.EXPORT_FORMAT_FHIR_R4_JSON)
+    )
+    ical = client.export_course_schedule(
+        pb.ExportCourseScheduleRequest(course=request, format=export_pb2.EXPORT_FORMAT_ICALENDAR)
+    )
+    return CourseExported(request, ical.assessment, json.loads(fhir.content), ical.content)
+
+
 @dataclass(frozen=True)
 class Exported:
     """One request's plan response and its two exports."""
@@ -313,48 +377,68 @@ class Exported:
 
 
 @pytest.fixture(scope="module")
-def exported() -> Iterator[list[Exported]]:
+def course_exports(address: str) -> list[CourseExported]:
+    with DosingClient(address) as client:
+        return [_export_course(client, request) for request in courses()]
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[str]:
     server, port = create_server("127.0.0.1:0", ServerConfig(access_log=False))
     server.start()
-    try:
-        items = []
-        with DosingClient(f"127.0.0.1:{port}") as client:
-            for request in corpus():
-                response = client.plan_regimen(request)
-                fhir = client.export_plan(
-                    pb.ExportPlanRequest(plan=request, format=export_pb2.EXPORT_FORMAT_FHIR_R4_JSON)
-                )
-                calendar: str | None = None
-                if response.WhichOneof("outcome") == "plan":
-                    ical = pb.ExportPlanRequest(
-                        plan=request, format=export_pb2.EXPORT_FORMAT_ICALENDAR
-                    )
-                    ical.calendar_stamp.FromSeconds(1_800_000_000)
-                    calendar = client.export_plan(ical).content
-                items.append(Exported(request, response, json.loads(fhir.content), calendar))
-        yield items
-    finally:
-        server.stop(None).wait()
+    yield f"127.0.0.1:{port}"
+    server.stop(None).wait()
+
+
+@pytest.fixture(scope="module")
+def exported(address: str) -> list[Exported]:
+    items = []
+    with DosingClient(address) as client:
+        for request in corpus():
+            response = client.plan_regimen(request)
+            fhir = client.export_plan(
+                pb.ExportPlanRequest(plan=request, format=export_pb2.EXPORT_FORMAT_FHIR_R4_JSON)
+            )
+            calendar: str | None = None
+            if response.WhichOneof("outcome") == "plan":
+                ical = pb.ExportPlanRequest(plan=request, format=export_pb2.EXPORT_FORMAT_ICALENDAR)
+                ical.calendar_stamp.FromSeconds(1_800_000_000)
+                calendar = client.export_plan(ical).content
+            items.append(Exported(request, response, json.loads(fhir.content), calendar))
+    return items
 
 
 def _iso(value: date_pb2.Date) -> str:
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
+def _calendar_days(
+    loading: Sequence[date_pb2.Date],
+    review: date_pb2.Date | None,
+    others: Sequence[date_pb2.Date],
+) -> list[str]:
+    """The dates a calendar must hold: D-EXPORT-NEURO ends an open-ended neurological loading
+    series at its review date (where one is listed), then every other date as the RPC gives it."""
+    days = [_iso(day) for day in loading]
+    if review is not None:
+        days = [day for day in days if day <= _iso(review)] + [_iso(review)]
+    return sorted([*days, *(_iso(day) for day in others)])
+
+
 def plan_dates(plan: pb.RegimenPlan) -> list[str]:
-    """Every dated event of a plan, as the calendar must show it (a date per event): open-ended
-    loading up to its review date, where the alternate-day series ends (D-EXPORT-NEURO)."""
-    loading = list(plan.loading.injection_dates)
-    if plan.loading.HasField("review_date"):
-        review = _iso(plan.loading.review_date)
-        loading = [day for day in loading if _iso(day) <= review]
-    days = [*loading, *plan.maintenance.injection_dates]
-    days += [*plan.monitoring.lab_check_dates]
-    if plan.loading.HasField("review_date"):
-        days.append(plan.loading.review_date)
+    """Every dated event of a plan, as its calendar must show it (a date per event)."""
+    review = plan.loading.review_date if plan.loading.HasField("review_date") else None
+    others = [*plan.maintenance.injection_dates, *plan.monitoring.lab_check_dates]
     if plan.monitoring.HasField("pregnancy_review_date"):
-        days.append(plan.monitoring.pregnancy_review_date)
-    return sorted(_iso(day) for day in days)
+        others.append(plan.monitoring.pregnancy_review_date)
+    return _calendar_days(plan.loading.injection_dates, review, others)
+
+
+def schedule_dates(schedule: pb.CourseSchedule) -> list[str]:
+    """Every dated event of a course's forward schedule, as its calendar must show it."""
+    review = schedule.review_date if schedule.HasField("review_date") else None
+    others = [*schedule.maintenance_dates, *schedule.lab_check_dates]
+    return _calendar_days(schedule.loading_dates, review, others)
 
 
 def calendar_dates(result: Json) -> list[str]:
@@ -377,9 +461,11 @@ def test_the_corpus_holds_plans_of_every_kind_and_referrals(exported: list[Expor
 
 
 def test_every_fhir_export_is_valid_r4_for_medplum_and_meets_every_required_binding(
-    exported: list[Exported], capsys: pytest.CaptureFixture[str]
+    exported: list[Exported],
+    course_exports: list[CourseExported],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    resources = [item.fhir for item in exported]
+    resources = [item.fhir for item in exported] + [item.fhir for item in course_exports]
     results = run_node("fhir", resources)
     medplum_errors = [
         (resource["resourceType"], error)
@@ -410,32 +496,41 @@ def test_every_fhir_export_is_valid_r4_for_medplum_and_meets_every_required_bind
 
 
 def test_every_calendar_parses_with_ical_js_and_its_dates_are_the_rpc_s(
-    exported: list[Exported], capsys: pytest.CaptureFixture[str]
+    exported: list[Exported],
+    course_exports: list[CourseExported],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    plans = [item for item in exported if item.calendar is not None]
-    results = run_node(
-        "ical",
-        [{"text": item.calendar, "until": _iso(item.request.horizon_date)} for item in plans],
-    )
+    calendars: list[tuple[str, str, list[str]]] = [  # (calendar, horizon, the RPC's dates)
+        (item.calendar, _iso(item.request.horizon_date), plan_dates(item.response.plan))
+        for item in exported
+        if item.calendar is not None
+    ]
+    calendars += [
+        (item.calendar, _iso(item.request.horizon_date), schedule_dates(item.response.schedule))
+        for item in course_exports
+    ]
+    plans = calendars
+    results = run_node("ical", [{"text": text, "until": until} for text, until, _ in calendars])
     mismatches = [
-        _iso(item.request.start_date)
-        for item, result in zip(plans, results, strict=True)
-        if calendar_dates(result) != plan_dates(item.response.plan)
+        until
+        for (_, until, expected), result in zip(calendars, results, strict=True)
+        if calendar_dates(result) != expected
     ]
     events = sum(len(result["events"]) for result in results)
     recurring = sum(event["recurring"] for result in results for event in result["events"])
     dates = sum(len(calendar_dates(result)) for result in results)
     _report(
         capsys,
-        f"iCalendar, ical.js {package_version('ical.js')}: {len(plans)} exports parsed, {events}"
+        f"iCalendar, ical.js {package_version('ical.js')}: {len(plans)} exports parsed"
+        f" ({len(course_exports)} course schedules), {events}"
         f" events ({recurring} recurring) expanded to {dates} dates through each horizon, equal"
-        f" to the RPC's plan dates in {len(plans) - len(mismatches)} of {len(plans)}, errors:"
+        f" to the RPC's dates in {len(plans) - len(mismatches)} of {len(plans)}, errors:"
         f" {len(mismatches)}",
     )
     assert mismatches == []
     assert all(result["version"] == "2.0" for result in results)
     assert all(event["allDay"] for result in results for event in result["events"])
-    assert recurring > 0  # the open-ended neurological loading is one RRULE, expanded by ical.js
+    assert recurring > 0  # the neurological loading is one RRULE, expanded by ical.js
 
 
 def test_each_validator_catches_a_planted_fault(exported: list[Exported]) -> None:

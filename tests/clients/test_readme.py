@@ -18,7 +18,8 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 RUNNER: Final = ROOT / "clients" / "readme_examples.py"
 README: Final = ROOT / "README.md"
 EXPECTED: Final = {
-    "cli-plan", "cli-timeline", "cli-invalid", "cli-unreachable", "cli-version", "buf-curl",
+    "cli-plan", "cli-timeline", "cli-invalid", "cli-unreachable", "cli-version", "cli-assess",
+    "buf-curl",
     "grpcurl-list", "grpcurl-invalid", "python-client", "typescript-client", "cds-hooks",
 }  # fmt: skip
 

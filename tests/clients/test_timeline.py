@@ -48,6 +48,8 @@ CASES: Final = {
                                                    "--neuro", "present"],
     "supervised, platelets 40": [*BASE, "--formulation", "cyano", "--neuro", "absent",
                                  "--platelets", "40"],
+    "pregnancy review, anticoagulant": [*BASE, "--formulation", "cyano", "--neuro", "absent",
+                                        "--pregnant", "--anticoagulant-therapy"],
 }  # fmt: skip
 
 # Draws the SVG onto a canvas to count the pixels that are not white, and reads every dated
@@ -109,15 +111,18 @@ def render(svg: str) -> dict[str, object]:
     return dict(json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&")))
 
 
-def expected_marks(plan: pb.RegimenPlan) -> list[tuple[str, str]]:
-    def iso(day: date_pb2.Date) -> str:
-        return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+def iso(day: date_pb2.Date) -> str:
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
 
+
+def expected_marks(plan: pb.RegimenPlan) -> list[tuple[str, str]]:
     marks = [("loading", iso(day)) for day in plan.loading.injection_dates]
     marks += [("maintenance", iso(day)) for day in plan.maintenance.injection_dates]
     marks += [("labs", iso(day)) for day in plan.monitoring.lab_check_dates]
     if plan.loading.HasField("review_date"):
         marks.append(("review", iso(plan.loading.review_date)))
+    if plan.monitoring.HasField("pregnancy_review_date"):
+        marks.append(("review", iso(plan.monitoring.pregnancy_review_date)))
     return sorted(marks)
 
 
@@ -187,3 +192,34 @@ def test_a_blank_or_misdated_drawing_would_fail(address: str) -> None:
     moved = render(svg.replace(f'data-date="{first}"', 'data-date="2099-01-01"', 1))
     assert isinstance(moved["marks"], list)
     assert sorted((m["kind"], m["date"]) for m in moved["marks"]) != expected_marks(plan)
+
+
+def test_a_course_s_forward_schedule_renders_with_its_dates(address: str, tmp_path: Path) -> None:
+    svg_file = tmp_path / "course.svg"
+    injections = ["2026-01-05", "2026-01-07", "2026-01-09", "2026-01-11", "2026-01-13"]
+    result = CliRunner().invoke(
+        cli,
+        ["--address", address, "assess", "--formulation", "hydroxo", "--age", "60",
+         "--deficiency", "confirmed", "--neuro", "present", "--platelets", "210",
+         "--start", "2026-01-05", "--reference", "2026-04-01", "--neurological-status",
+         "plateaued", *[a for day in injections for a in ("--injection", day)],
+         "--horizon", "2027-04-01", "--timeline", str(svg_file), "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    response = pb.AssessCourseResponse()
+    json_format.Parse(result.stdout, response)
+    schedule = response.schedule
+    expected = [("maintenance", iso(day)) for day in schedule.maintenance_dates]
+    expected += [("labs", iso(day)) for day in schedule.lab_check_dates]
+    expected += [("loading", iso(day)) for day in schedule.loading_dates]
+    if schedule.HasField("review_date"):
+        expected.append(("review", iso(schedule.review_date)))
+    assert len(schedule.maintenance_dates) >= 6  # dated monthly-to-2-monthly maintenance
+    measured = render(svg_file.read_text(encoding="utf-8"))
+    marks = measured["marks"]
+    assert isinstance(marks, list)
+    assert sorted((mark["kind"], mark["date"]) for mark in marks) == sorted(expected)
+    inked, total = measured["inked"], measured["total"]
+    assert isinstance(inked, int)
+    assert isinstance(total, int)
+    assert 0.01 < inked / total < 0.5

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import click
 
+from b12.dosing.cli import timeline
 from b12.dosing.cli.calling import call
 from b12.dosing.cli.options import apply_profile, common_options, profile_options
 from b12.dosing.cli.render import render_course
@@ -39,6 +40,15 @@ def _parse_lab(text: str) -> pb.LabResult:
 @click.option("--start", "start_date", type=DATE, help="start_date: the start of the course")
 @click.option("--reference", "reference_date", type=DATE, help="reference_date: 'today'")
 @click.option(
+    "--horizon", "horizon_date", type=DATE, help="horizon_date: the forward schedule through it"
+)
+@click.option(
+    "--timeline",
+    "timeline_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="also draw the forward schedule as a timeline into this SVG file",
+)
+@click.option(
     "--injection",
     "injection_dates",
     type=DATE,
@@ -65,6 +75,8 @@ def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
     /,
     start_date: tuple[int, int, int] | None,
     reference_date: tuple[int, int, int] | None,
+    horizon_date: tuple[int, int, int] | None,
+    timeline_file: Path | None,
     injection_dates: tuple[tuple[int, int, int], ...],
     labs: tuple[str, ...],
     neurological_status: int | None,
@@ -85,6 +97,8 @@ def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
         set_date(request.start_date, start_date)
     if reference_date:
         set_date(request.reference_date, reference_date)
+    if horizon_date:
+        set_date(request.horizon_date, horizon_date)
     for day in injection_dates:
         set_date(request.injection_dates.add(), day)
     for lab in labs:
@@ -95,4 +109,10 @@ def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
         set_date(request.stabilisation_date, stabilisation_date)
     if stop_requested:
         request.stop_requested = True
-    call(context, lambda client: client.assess_course(request), render_course, as_json=as_json)
+    response = call(
+        context, lambda client: client.assess_course(request), render_course, as_json=as_json
+    )
+    if timeline_file is not None:
+        drawing = timeline.draw(timeline.course_timeline(response))
+        timeline_file.write_text(drawing, encoding="utf-8")
+        click.echo(f"timeline written to {timeline_file}", err=True)

@@ -50,6 +50,13 @@ FHIR_STATUSES: Final = {
 )
 @click.option("--subject", help="FHIR subject reference, such as Patient/123")
 @click.option("--series-key", help="calendar: an opaque key (never a patient identifier)")
+@click.option(
+    "--course",
+    "course_file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="export a course's forward schedule instead: a JSON or YAML AssessCourse request"
+    " (- reads standard input); the plan options do not apply",
+)
 @common_options
 @click.pass_context
 def export(  # noqa: PLR0913, PLR0917 (one parameter per option)
@@ -63,15 +70,29 @@ def export(  # noqa: PLR0913, PLR0917 (one parameter per option)
     fhir_status: str | None,
     subject: str | None,
     series_key: str | None,
+    course_file: Path | None,
     request_file: Path | None,
     as_json: bool,  # noqa: FBT001 (a click flag)
     **profile: Any,  # noqa: ANN401
 ) -> None:
-    """Export a plan as FHIR R4 (JSON) or iCalendar, to standard output.
+    """Export a plan, or with --course a course's forward schedule, as FHIR R4 (JSON) or
+    iCalendar, to standard output.
 
     The --file holds a PlanRegimen request (the plan to export). A calendar is stamped with the
     time of the export, so that calendar programs take a re-export as newer.
     """
+    given = [name for name, value in profile.items() if value is not None]
+    if course_file is not None:
+        if request_file or start_date or horizon_date or route is not None or given:
+            message = "--course takes the whole course from its file: drop the plan options"
+            raise click.UsageError(message)
+        _export_course(
+            context,
+            load_request(course_file, pb.AssessCourseRequest),
+            (export_format, intent, fhir_status, subject, series_key),
+            as_json=as_json,
+        )
+        return
     plan_request = (
         load_request(request_file, pb.PlanRegimenRequest)
         if request_file
@@ -94,3 +115,28 @@ def export(  # noqa: PLR0913, PLR0917 (one parameter per option)
     if request.format == export_pb2.EXPORT_FORMAT_ICALENDAR:
         request.calendar_stamp.FromDatetime(datetime.datetime.now(datetime.UTC))
     call(context, lambda client: client.export_plan(request), render_export, as_json=as_json)
+
+
+def _export_course(
+    context: click.Context,
+    course: pb.AssessCourseRequest,
+    options: tuple[str, str | None, str | None, str | None, str | None],
+    *,
+    as_json: bool,
+) -> None:
+    export_format, intent, fhir_status, subject, series_key = options
+    request = pb.ExportCourseScheduleRequest(course=course, format=EXPORT_FORMATS[export_format])
+    if intent is not None:
+        request.fhir_intent = FHIR_INTENTS[intent]
+    if fhir_status is not None:
+        request.fhir_status = FHIR_STATUSES[fhir_status]
+    request.fhir_subject_reference = subject or ""
+    request.calendar_series_key = series_key or ""
+    if request.format == export_pb2.EXPORT_FORMAT_ICALENDAR:
+        request.calendar_stamp.FromDatetime(datetime.datetime.now(datetime.UTC))
+    call(
+        context,
+        lambda client: client.export_course_schedule(request),
+        render_export,
+        as_json=as_json,
+    )

@@ -62,12 +62,35 @@ def _calendar(plan: pb.RegimenPlan) -> Table:
         events.setdefault(_date(day), []).append(f"maintenance dose {number}")
     for day in plan.monitoring.lab_check_dates:
         events.setdefault(_date(day), []).append("labs: serum B12 and homocysteine")
-    table = Table(title="Calendar", title_justify="left")
+    if plan.monitoring.HasField("pregnancy_review_date"):
+        events.setdefault(_date(plan.monitoring.pregnancy_review_date), []).append(
+            "pregnancy review"
+        )
+    return _events_table("Calendar", events)
+
+
+def _events_table(title: str, events: dict[str, list[str]]) -> Table:
+    table = Table(title=title, title_justify="left")
     table.add_column("date")
     table.add_column("what")
     for when in sorted(events):
         table.add_row(when, "; ".join(events[when]))
     return table
+
+
+def _schedule(schedule: pb.CourseSchedule) -> Table:
+    """Return the forward schedule of a course as a dated table."""
+    events: dict[str, list[str]] = {}
+    loading = "loading dose (open-ended)" if schedule.loading_open_ended else "loading dose"
+    for day in schedule.loading_dates:
+        events.setdefault(_date(day), []).append(loading)
+    if schedule.HasField("review_date"):
+        events.setdefault(_date(schedule.review_date), []).append("clinician review")
+    for day in schedule.maintenance_dates:
+        events.setdefault(_date(day), []).append("maintenance dose")
+    for day in schedule.lab_check_dates:
+        events.setdefault(_date(day), []).append("labs: serum B12 and homocysteine")
+    return _events_table(f"Forward schedule through {_date(schedule.horizon_date)}", events)
 
 
 def _interval_table(rules: Sequence[pb.IntervalRule]) -> Table:
@@ -97,8 +120,13 @@ def render_plan(console: Console, response: pb.PlanRegimenResponse) -> None:
         referral = response.referral
         urgent = " (URGENT)" if referral.urgent else ""
         console.print(Text(f"REFER{urgent}: no plan", style="bold red"))
+        if referral.text:
+            console.print(referral.text)
+        details = {detail.reason: detail for detail in referral.reason_details}
         for reason in referral.reasons:
-            console.print(f"  reason: {_name(pb.ReferReason, reason)}")
+            detail = details.get(reason)
+            why = f": {detail.text} [{', '.join(detail.rule_ids)}]" if detail else ""
+            console.print(f"  reason: {_name(pb.ReferReason, reason)}{why}")
         _print_all(console, _findings_table("Warnings", referral.warnings))
         console.print(f"cited: {', '.join(referral.rule_ids)}")
         console.print(f"rule set {referral.rule_set_version}")
@@ -182,9 +210,17 @@ def render_course(console: Console, response: pb.AssessCourseResponse) -> None:
     if response.clinician_review_required:
         console.print(Text("Clinician review required", style="bold red"))
     if response.HasField("suggested_interval_months"):
-        console.print(f"Suggested interval: {response.suggested_interval_months} month(s)")
+        suggested = (
+            f", next dose {_date(response.suggested_next_due_date)}"
+            if response.HasField("suggested_next_due_date")
+            else ""
+        )
+        console.print(
+            f"Suggested interval: {response.suggested_interval_months} month(s){suggested}"
+        )
     _print_all(
         console,
+        _schedule(response.schedule) if response.HasField("schedule") else None,
         _findings_table("Findings", response.findings),
         _interval_table(response.interval_rules),
     )
@@ -212,6 +248,8 @@ def to_json(message: Message) -> str:
     )
 
 
-def render_export(_console: Console, response: pb.ExportPlanResponse) -> None:
+def render_export(
+    _console: Console, response: pb.ExportPlanResponse | pb.ExportCourseScheduleResponse
+) -> None:
     """Write the exported document as it is (FHIR JSON or iCalendar text)."""
     click.echo(response.content, nl=not response.content.endswith("\n"))

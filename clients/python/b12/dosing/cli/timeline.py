@@ -1,6 +1,7 @@
-"""A regimen drawn as a timeline (SVG, with drawsvg): one lane each for loading doses,
-maintenance doses, lab checks and the clinician review, dated along one time axis, and the
-warnings below it.
+"""A regimen, or a course's forward schedule, drawn as a timeline (SVG, with drawsvg): one lane
+each for loading doses, maintenance doses, lab checks and reviews (the clinician review of
+neurological loading, the pregnancy review), dated along one time axis, and the warnings (or a
+course's findings) below it.
 
 Every dated mark carries ``data-kind`` and ``data-date`` (ISO) attributes and a ``<title>``
 tooltip, so that a reader hovering over it, and a test reading the drawing, sees what and when.
@@ -35,7 +36,7 @@ LANE_TITLES: Final = {
     "loading": "Loading",
     "maintenance": "Maintenance",
     "labs": "Labs",
-    "review": "Clinician review",
+    "review": "Reviews",
 }
 COLOURS: Final = {
     "loading": "#1f6fb4",
@@ -67,6 +68,7 @@ class Timeline:
     marks: tuple[Mark, ...]
     notes: dict[str, str]
     findings: tuple[pb.Finding, ...]
+    findings_title: str = "Warnings"
 
 
 def _day(value: date_pb2.Date) -> datetime.date:
@@ -89,6 +91,10 @@ def plan_timeline(plan: pb.RegimenPlan) -> Timeline:
     ]
     if plan.loading.HasField("review_date"):
         marks.append(Mark("review", _day(plan.loading.review_date), "clinician review"))
+    if plan.monitoring.HasField("pregnancy_review_date"):
+        marks.append(
+            Mark("review", _day(plan.monitoring.pregnancy_review_date), "pregnancy review")
+        )
     notes = {}
     loading_days = [_day(day) for day in plan.loading.injection_dates]
     if loading_days:
@@ -111,6 +117,35 @@ def plan_timeline(plan: pb.RegimenPlan) -> Timeline:
         marks=tuple(sorted(marks, key=lambda mark: (mark.day, LANES.index(mark.kind)))),
         notes=notes,
         findings=tuple(plan.warnings),
+    )
+
+
+def course_timeline(response: pb.AssessCourseResponse) -> Timeline:
+    """Return what the timeline of a course's forward schedule shows."""
+    schedule = response.schedule
+    marks = [Mark("loading", _day(day), "loading dose") for day in schedule.loading_dates]
+    marks += [Mark("maintenance", _day(d), "maintenance dose") for d in schedule.maintenance_dates]
+    marks += [
+        Mark("labs", _day(day), "labs: serum B12 and homocysteine")
+        for day in schedule.lab_check_dates
+    ]
+    if schedule.HasField("review_date"):
+        marks.append(Mark("review", _day(schedule.review_date), "clinician review"))
+    notes = {}
+    if schedule.loading_open_ended:
+        notes["loading"] = "open-ended: until no further improvement"
+    notes["maintenance"] = f"every {response.due_interval_months} month(s), lifelong"
+    outcome = short_name(pb.CourseOutcome.DESCRIPTOR, response.outcome).upper()
+    phase = short_name(pb.CoursePhase.DESCRIPTOR, response.phase).replace("_", " ")
+    return Timeline(
+        title=(
+            f"B12 course: {outcome}, {phase}, through {_day(schedule.horizon_date).isoformat()}"
+            f" (rule set {response.rule_set_version})"
+        ),
+        marks=tuple(sorted(marks, key=lambda mark: (mark.day, LANES.index(mark.kind)))),
+        notes=notes,
+        findings=tuple(response.findings),
+        findings_title="Findings",
     )
 
 
@@ -189,7 +224,8 @@ def draw(timeline: Timeline) -> str:
         shape.append_title(f"{mark.day.isoformat()}: {mark.label}")
         drawing.append(shape)
     y = axis_y + 50
-    drawing.append(_text("Warnings" if lines else "Warnings: none", 12, y, 13, font_weight="bold"))
+    heading = timeline.findings_title if lines else f"{timeline.findings_title}: none"
+    drawing.append(_text(heading, 12, y, 13, font_weight="bold"))
     for finding, line, is_head in lines:
         y += LINE_PX
         colour = SEVERITY_COLOURS.get(finding.severity, "#333")

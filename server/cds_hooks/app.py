@@ -5,8 +5,10 @@
 - ``POST /cds-services/{id}``: reads every draft B12 ``MedicationRequest`` of
   ``context.draftOrders`` (for ``order-select``, only those named in ``context.selections``) and
   the patient facts of the prefetch (``server.cds_hooks.facts``), runs the kernel's regimen check
-  and answers ``{"cards": [...]}`` (``server.cds_hooks.cards``); no card when there is nothing to
-  say. A required fact the record does not give is never assumed: the order gets a card naming it.
+  and answers ``{"cards": [...]}`` (``server.cds_hooks.cards``): the cards of each order, then
+  one card of the facts assumed (D-CDS-DISCLOSE), so the list is empty only when no B12 order is
+  drafted (or selected) or when every fact was read and the kernel found nothing. A required fact
+  the record does not give is never assumed: the order gets a card naming it.
 - ``POST /cds-services/{id}/feedback``: checked and counted (``server.cds_hooks.feedback``).
 - ``GET /health``: ``{"status": "ok"}``; ``GET /stats``: the feedback counts.
 
@@ -49,7 +51,6 @@ from kernel.model import (
     RegimenPlan,
 )
 from kernel.model import Route as KernelRoute
-from kernel.rules import RULE_SET_VERSION
 from server.cds_hooks import cards, prefetch
 from server.cds_hooks.auth import (
     AuthenticationError,
@@ -83,7 +84,6 @@ from server.cds_hooks.record import (
 
 _log = logging.getLogger("b12_dosing.cds_hooks")
 _T = TypeVar("_T")
-PROFILE_FIELDS: Final = frozenset(field.name for field in dataclasses.fields(PatientProfile))
 
 SERVICE_PREFIX: Final = "b12-dosing-"
 
@@ -258,11 +258,6 @@ def _plan(order: B12Order, profile: PatientProfile, formulation: Formulation) ->
 
 def _profile(reading: Reading, order: B12Order, *, folic_acid: bool) -> PatientProfile:
     """Return the kernel profile of the record's reading for one order."""
-    extra: dict[str, bool] = {}
-    if "pregnant" in PROFILE_FIELDS:
-        extra["pregnant"] = reading.pregnant
-    if "anticoagulant_therapy" in PROFILE_FIELDS:
-        extra["anticoagulant_therapy"] = reading.anticoagulant_therapy
     return PatientProfile(
         formulation=order.formulation,
         age_years=reading.age_years,
@@ -281,20 +276,9 @@ def _profile(reading: Reading, order: B12Order, *, folic_acid: bool) -> PatientP
         crohn_ileal_involvement_length_cm=reading.crohn_ileal_involvement_length_cm,
         bariatric_procedure=reading.bariatric_procedure,
         site_request=order.regimen.site,
-        **extra,  # type: ignore[arg-type]
+        pregnant=reading.pregnant,
+        anticoagulant_therapy=reading.anticoagulant_therapy,
     )
-
-
-# Facts read before the kernel takes them (rule set 2.0.0): disclosed as not judged until then.
-_KERNEL_FIELD_OF: Final = {
-    "pregnancy": "pregnant",
-    "anticoagulant therapy": "anticoagulant_therapy",
-}
-
-
-def _judged(fact: str) -> bool:
-    field_name = _KERNEL_FIELD_OF.get(fact)
-    return field_name is None or field_name in PROFILE_FIELDS
 
 
 def order_cards(
@@ -306,18 +290,8 @@ def order_cards(
 ) -> tuple[list[JsonObject], list[str]]:
     """Return the cards for one draft B12 order, and the facts it assumed."""
     folic_acid, folic_note = folic_acid_before(reading, order.start)
-    judged = [item for item in reading.used if _judged(item.fact)]
-    used = [item.sentence() for item in judged]
-    assumed = [
-        item.sentence()
-        + ("" if _judged(item.fact) else f" (rule set {RULE_SET_VERSION} does not judge it)")
-        for item in reading.assumed
-    ]
-    assumed.extend(
-        f"{item.sentence()}: recorded, but rule set {RULE_SET_VERSION} does not judge it"
-        for item in reading.used
-        if not _judged(item.fact)
-    )
+    used = [item.sentence() for item in reading.used]
+    assumed = [item.sentence() for item in reading.assumed]
     if isinstance(folic_note, Used):
         used.append(folic_note.sentence())
     else:

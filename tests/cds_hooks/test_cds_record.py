@@ -72,11 +72,14 @@ def fake_fhir() -> Iterator[FakeFhir]:
             time.sleep(state.delay_seconds)
             kind = self.path.split("/")[-1].split("?")[0] if "?" in self.path else "Patient"
             body = json.dumps(state.resources.get(kind, bundle())).encode()
-            self.send_response(state.status)
-            self.send_header("content-type", "application/fhir+json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(state.status)
+                self.send_header("content-type", "application/fhir+json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the service gave up on a slow answer, as the time-out test wants
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
@@ -234,14 +237,15 @@ def test_an_empty_record_is_never_an_empty_answer(client: httpx.Client) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fresh(**parts: object) -> Json:
+def _fresh(*orders: Json, extra_observations: tuple[Json, ...] = (), **parts: object) -> Json:
     observations = [
         dated(observation("777-3", quantity(210, "10*3/uL")), "2025-05-28"),
         dated(observation("98979-8", quantity(85, "mL/min/{1.73_m2}")), "2025-05-28"),
         assessment("deficiency-status", "confirmed"),
         assessment("neurological-involvement", "absent"),
+        *extra_observations,
     ]
-    return hook_request(observations=observations, **parts)  # type: ignore[arg-type]
+    return hook_request(*orders, observations=observations, **parts)  # type: ignore[arg-type]
 
 
 def test_folic_acid_ordered_before_the_b12_order_is_critical(client: httpx.Client) -> None:
@@ -306,23 +310,113 @@ def test_e53_8_counts_as_deficiency_only_where_it_names_b12(client: httpx.Client
     assert "MISSING_FACTS" in by_topic(call(client, other))
 
 
-def test_pregnancy_status_is_read(client: httpx.Client) -> None:
-    status = dated(
+# ---------------------------------------------------------------------------------------------
+# Pregnancy and anticoagulant therapy reach the kernel (D-CDS-READ, D-PREGNANCY, D-ANTICOAGULANT).
+# ---------------------------------------------------------------------------------------------
+
+
+def pregnancy_status(*, pregnant: bool, day: str) -> Json:
+    """A pregnancy-status Observation (LOINC 82810-3): pregnant, or not pregnant."""
+    value = "77386006" if pregnant else "60001007"  # SNOMED CT pregnant / not pregnant
+    return dated(
         {
             "resourceType": "Observation",
             "status": "final",
             "code": {"coding": [{"system": LOINC, "code": "82810-3"}]},
-            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "77386006"}]},
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": value}]},
         },
-        "2025-05-30",
+        day,
     )
-    request = _fresh()
-    entries = cast(
-        "list[Json]", cast("Json", cast("Json", request["prefetch"])["observations"])["entry"]
+
+
+def medication(text: str, code: str | None = None, status: str = "active") -> Json:
+    """A MedicationRequest of the record (RxNorm ``code`` where given), authored on 2025-04-01."""
+    concept: Json = {"text": text}
+    if code is not None:
+        concept["coding"] = [{"system": RXNORM, "code": code, "display": text}]
+    return {
+        "resourceType": "MedicationRequest",
+        "status": status,
+        "intent": "order",
+        "authoredOn": "2025-04-01",
+        "medicationCodeableConcept": concept,
+    }
+
+
+def topics(found: list[Json]) -> set[str]:
+    return set(by_topic(found))
+
+
+def assumed_detail(found: list[Json]) -> str:
+    return str(by_topic(found)["ASSUMED_FACTS"]["detail"])
+
+
+@pytest.mark.covers("D-CDS-READ", "D-CDS-DISCLOSE", "D-PREGNANCY")
+def test_a_pregnancy_status_in_the_record_adds_the_pregnancy_review_card(
+    client: httpx.Client,
+) -> None:
+    without = call(client, _fresh())
+    status = pregnancy_status(pregnant=True, day="2025-05-30")
+    found = call(client, _fresh(extra_observations=(status,)))
+    assert topics(found) - topics(without) == {"PREGNANCY_REVIEW"}
+    card = by_topic(found)["PREGNANCY_REVIEW"]
+    assert card["indicator"] == "warning"
+    assert "D-PREGNANCY" in str(cast("Json", card["source"])["label"])
+    assert "pregnancy: yes on 2025-05-30 (pregnancy status)" in str(card["detail"])
+    # Read, so not assumed; and never said to be outside the rule set.
+    assert "pregnancy:" not in assumed_detail(found)
+    assert "does not judge" not in json.dumps(found)
+    # Its absence is an assumed fact, named on the card of assumed facts.
+    assert "PREGNANCY_REVIEW" not in topics(without)
+    assert "- pregnancy: taken as no, the record holds no active condition for it" in (
+        assumed_detail(without)
     )
-    entries.append({"resource": status})
-    shown = json.dumps(call(client, request))
-    assert "pregnancy: yes on 2025-05-30" in shown  # used, or disclosed as not yet judged
+
+
+@pytest.mark.covers("D-CDS-READ", "D-PREGNANCY")
+def test_an_active_pregnancy_condition_adds_the_pregnancy_review_card(
+    client: httpx.Client,
+) -> None:
+    found = call(client, _fresh(conditions=[condition("Z34.00")]))
+    card = by_topic(found)["PREGNANCY_REVIEW"]
+    assert "pregnancy: yes (ICD-10-CM Z34.00)" in str(card["detail"])
+    refuted = call(client, _fresh(conditions=[condition("Z34.00", "refuted")]))
+    assert "PREGNANCY_REVIEW" not in topics(refuted)
+    # A status of "not pregnant" is read, and named among the values used.
+    low_dose = order(dose={"value": 100, "unit": "mcg", "system": UCUM, "code": "ug"})
+    status = pregnancy_status(pregnant=False, day="2025-05-30")
+    not_pregnant = by_topic(call(client, _fresh(low_dose, extra_observations=(status,))))
+    assert "PREGNANCY_REVIEW" not in not_pregnant
+    shown = str(not_pregnant["DOSE_BELOW_RECOMMENDED"]["detail"])
+    assert "pregnancy: no on 2025-05-30 (pregnancy status)" in shown
+
+
+@pytest.mark.covers("D-CDS-READ", "D-CDS-DISCLOSE", "D-ANTICOAGULANT")
+def test_an_active_anticoagulant_order_adds_the_anticoagulant_precautions_card(
+    client: httpx.Client,
+) -> None:
+    without = call(client, _fresh())
+    found = call(client, _fresh(medications=[medication("Apixaban 5 mg tablet", "1364430")]))
+    assert topics(found) - topics(without) == {"ANTICOAGULANT_PRECAUTIONS"}
+    card = by_topic(found)["ANTICOAGULANT_PRECAUTIONS"]
+    assert card["indicator"] == "warning"
+    label = str(cast("Json", card["source"])["label"])
+    assert "D-ANTICOAGULANT" in label
+    assert "R-PLT-PRECAUTION" in label
+    assert "25-27G" in str(card["summary"]) + str(card["detail"])
+    assert "anticoagulant therapy: yes on 2025-04-01 (RxNorm 1364430)" in str(card["detail"])
+    assert "anticoagulant therapy:" not in assumed_detail(found)
+    # A named product without a code counts too; a stopped order does not.
+    named = call(client, _fresh(medications=[medication("Warfarin sodium 3 mg tablet")]))
+    assert "ANTICOAGULANT_PRECAUTIONS" in topics(named)
+    stopped = call(client, _fresh(medications=[medication("Apixaban 5 mg", "1364430", "stopped")]))
+    assert "ANTICOAGULANT_PRECAUTIONS" not in topics(stopped)
+    # Its absence is an assumed fact, named on the card of assumed facts.
+    assert "ANTICOAGULANT_PRECAUTIONS" not in topics(without)
+    assert (
+        "- anticoagulant therapy: taken as no, the record holds no active order or statement of"
+        " an anticoagulant"
+    ) in assumed_detail(without)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ HOMOCYSTEINE_TARGET_BELOW_UMOL_PER_L: Final = 10  # R-MON-HCY: < 10 umol/L
 STABLE_PAIR_APART_MONTHS: Final = 2  # D-LABS: two results at least 2 months apart
 PREGNANCY_REVIEW_AFTER_MONTHS: Final = 1  # D-PREGNANCY: review at start + 1 month
 
+# --- Reading a record (D-CDS-RECENCY; read by the CDS Hooks service, not by the kernel) -------
+PLATELETS_RECENT_DAYS: Final = 30  # D-CDS-RECENCY: a count within the 30 days up to the hook's date
+EGFR_RECENT_DAYS: Final = 365  # D-CDS-RECENCY: an eGFR within the 365 days up to the hook's date
+
 # --- Calendar window (D-WINDOWS) --------------------------------------------------------------
 LATEST_DATE: Final = datetime.date(9899, 12, 31)  # D-WINDOWS: no date after 9899-12-31
 LONGEST_HORIZON_YEARS: Final = 100  # D-WINDOWS: a horizon at most 100 years after the start

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, cast
 
+from kernel.constants import EGFR_RECENT_DAYS, PLATELETS_RECENT_DAYS
 from kernel.model import Code, Finding, Formulation, RegimenPlan, Severity
 from kernel.rules import RULE_SET_VERSION
 from server.export import fhir
@@ -229,7 +230,8 @@ def assumed_facts_card(
         "detail": (
             f'Checked on {today.isoformat()}. The check took these facts as "no" or "not'
             ' given", because the record lacked them, held them too old (a platelet count counts'
-            " for 30 days, an eGFR for 365 days) or held them in a form this service cannot read."
+            f" for {PLATELETS_RECENT_DAYS} days, an eGFR for {EGFR_RECENT_DAYS} days) or held them"
+            " in a form this service cannot read."
             " Record them to have them checked:\n\n"
             + "\n".join(f"- {fact}" for fact in assumed)
             + f"\n\nRule set {RULE_SET_VERSION}. Decision support for clinicians."

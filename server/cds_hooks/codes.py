@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from kernel.constants import CONCENTRATION_MCG_PER_ML
 from server.export.fhir import CANONICAL_BASE
 
 LOINC: Final = "http://loinc.org"
@@ -159,7 +160,14 @@ CODES: Final[tuple[CodeRow, ...]] = (
     ),
     CodeRow(Fact.DOSE_UNIT, UCUM, "ug", "microgram", "D-CHECK", "1"),
     CodeRow(Fact.DOSE_UNIT, UCUM, "mg", "milligram (1000 mcg)", "D-CHECK", "1000"),
-    CodeRow(Fact.DOSE_UNIT, UCUM, "mL", "millilitre of 1000 mcg/mL (1000 mcg)", "D-CHECK", "1000"),
+    CodeRow(
+        Fact.DOSE_UNIT,
+        UCUM,
+        "mL",
+        f"millilitre of either formulation ({CONCENTRATION_MCG_PER_ML} mcg)",
+        "D-FORMULATIONS",
+        str(CONCENTRATION_MCG_PER_ML),
+    ),
     # Laboratory results (D-PLT, D-RENAL, D-CDS-RECENCY).
     *_rows(
         Fact.PLATELETS,

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from kernel import add_months
+from kernel.constants import LOADING_WINDOW_DAYS
 from kernel.model import (
     Formulation,
     ProposedRegimen,
@@ -313,8 +314,8 @@ def _loading(
         if end < start:
             raise _refuse(bounds, "timing.repeat.boundsPeriod", "ends before it starts")
         total = (end - start).days // step + 1
-    else:  # open-ended: the first two weeks show the pattern
-        total = 14 // step + 1
+    else:  # open-ended: the dates of the check's loading window (D-CHECK) show the pattern
+        total = LOADING_WINDOW_DAYS // step + 1
     if total > bounds.max_dates:
         raise _refuse(
             bounds,

@@ -9,9 +9,10 @@ D-CDS-DISCLOSE): every profile input a record can hold, each from the codes of
 - A required fact (age, deficiency status, neurological involvement) the record lacks is
   ``missing``: the order is not checked, and its card names what to record.
 
-Recency (D-CDS-RECENCY): a platelet count counts only if dated within the 30 days up to and
-including the service's date, an eGFR within 365 days; an older value is set aside and named.
-Only active conditions and allergies that are not refuted or entered in error count.
+Recency (D-CDS-RECENCY): a platelet count counts only if dated within the days up to and
+including the service's date that ``kernel.constants.PLATELETS_RECENT_DAYS`` gives, an eGFR within
+``EGFR_RECENT_DAYS``; an older value is set aside and named. Only active conditions and allergies
+that are not refuted or entered in error count.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from kernel import add_months
+from kernel.constants import EGFR_RECENT_DAYS, PLATELETS_RECENT_DAYS
 from kernel.model import (
     BariatricProcedure,
     DeficiencyStatus,
@@ -42,8 +44,6 @@ from server.cds_hooks.facts import (
     text,
 )
 
-PLATELET_DAYS: Final = 30
-EGFR_DAYS: Final = 365
 FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
 ACTIVE_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
 NOT_COUNTED_VERIFICATION: Final = frozenset({"refuted", "entered-in-error"})
@@ -657,7 +657,7 @@ def read_record(record: Resources, today: datetime.date) -> Reading:
         reading,
         fact=Fact.PLATELETS,
         unit_fact=Fact.PLATELET_UNIT,
-        days=PLATELET_DAYS,
+        days=PLATELETS_RECENT_DAYS,
         unit_shown="x10^9/L",
     )
     reading.egfr_ml_min_1_73m2 = _read_lab(
@@ -665,7 +665,7 @@ def read_record(record: Resources, today: datetime.date) -> Reading:
         reading,
         fact=Fact.EGFR,
         unit_fact=Fact.EGFR_UNIT,
-        days=EGFR_DAYS,
+        days=EGFR_RECENT_DAYS,
         unit_shown="mL/min/1.73 m2",
     )
     reading.renal_impairment_reported = _read_yes_no_condition(conditions, Fact.RENAL, reading)

@@ -5,6 +5,7 @@ HTTP with real signed tokens; the EHR's FHIR server, where one is used, is a loc
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import threading
 import time
@@ -35,6 +36,7 @@ from cds_records import (
     quantity,
 )
 
+from kernel.constants import EGFR_RECENT_DAYS, PLATELETS_RECENT_DAYS
 from server.cds_hooks.app import create_app
 from server.cds_hooks.auth import AuthSettings, TrustedIssuer
 from server.cds_hooks.limits import DEFAULT_LIMITS
@@ -230,6 +232,56 @@ def test_an_empty_record_is_never_an_empty_answer(client: httpx.Client) -> None:
         "anticoagulant therapy",
     ):
         assert f"- {fact}: taken as" in assumed, fact
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A laboratory result of D-CDS-RECENCY, its window and how the cards show it."""
+
+    code: str
+    value: float
+    unit: str
+    window_days: int
+    shown: str
+
+
+@pytest.mark.parametrize(
+    "lab",
+    [
+        Lab("777-3", 20, "10*3/uL", PLATELETS_RECENT_DAYS, "platelets: 20 x10^9/L"),
+        Lab("98979-8", 40, "mL/min/{1.73_m2}", EGFR_RECENT_DAYS, "eGFR: 40 mL/min/1.73 m2"),
+    ],
+)
+@pytest.mark.covers("D-CDS-RECENCY")
+def test_a_result_counts_on_the_last_day_of_its_window_and_not_the_day_after(
+    client: httpx.Client, lab: Lab
+) -> None:
+    assert (PLATELETS_RECENT_DAYS, EGFR_RECENT_DAYS) == (30, 365)  # the record's windows
+    oldest = TODAY - datetime.timedelta(days=lab.window_days - 1)
+
+    def record_on(day: datetime.date) -> Json:
+        fresh = {
+            "777-3": dated(observation("777-3", quantity(210, "10*3/uL")), "2025-05-28"),
+            "98979-8": dated(
+                observation("98979-8", quantity(85, "mL/min/{1.73_m2}")), "2025-05-28"
+            ),
+        }
+        fresh[lab.code] = dated(
+            observation(lab.code, quantity(lab.value, lab.unit)), day.isoformat()
+        )
+        observations = [
+            *fresh.values(),
+            assessment("deficiency-status", "confirmed"),
+            assessment("neurological-involvement", "absent"),
+        ]
+        return hook_request(observations=observations)
+
+    counted = json.dumps(call(client, record_on(oldest)))
+    assert f"{lab.shown} on {oldest.isoformat()}" in counted
+    older = oldest - datetime.timedelta(days=1)
+    detail = str(by_topic(call(client, record_on(older)))["ASSUMED_FACTS"]["detail"])
+    assert f"on {older.isoformat()}, is older than {lab.window_days} days" in detail
+    assert f"only results from {oldest.isoformat()} count" in detail
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
+import cds_spec
 import cds_tokens
 import httpx
 import uvicorn
@@ -30,6 +31,16 @@ from server.cds_hooks.limits import DEFAULT_LIMITS
 from server.cds_hooks.serving import uvicorn_config
 
 ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def http_client(
+    base_url: str = "", *, auth: httpx.Auth | None = None, timeout: float = 10
+) -> httpx.Client:
+    """Return an httpx client whose every response is checked against CDS Hooks 2.0
+    (``cds_spec.RECORDER``): the CDS Hooks tests call the service through it."""
+    return httpx.Client(
+        base_url=base_url, auth=auth, timeout=timeout, event_hooks=cds_spec.event_hooks()
+    )
 
 
 def free_port() -> int:
@@ -167,7 +178,7 @@ def well_behaved_client(
     stop = threading.Event()
 
     def loop() -> None:
-        with httpx.Client(base_url=base_url, timeout=5, auth=auth) as client:
+        with http_client(base_url, auth=auth, timeout=5) as client:
             for _ in range(max_calls):
                 if stop.is_set():
                     return

@@ -80,8 +80,18 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         jwks_server.server_close()
 
 
+def _post(url: str, *, json: object, headers: dict[str, str] | None = None) -> httpx.Response:
+    with cds_harness.http_client() as http:
+        return http.post(url, json=json, headers=headers)
+
+
+def _get(url: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+    with cds_harness.http_client() as http:
+        return http.get(url, headers=headers)
+
+
 def _call(service: Service, headers: dict[str, str], path: str = SIGN) -> httpx.Response:
-    return httpx.post(f"{service.base_url}{path}", json=hook_request(), headers=headers, timeout=10)
+    return _post(f"{service.base_url}{path}", json=hook_request(), headers=headers)
 
 
 def _refused(response: httpx.Response, reason: str) -> None:
@@ -203,8 +213,8 @@ def test_an_issuer_whose_jwks_is_a_url_is_verified_with_the_fetched_keys(service
 
 def test_discovery_and_feedback_need_a_token_for_their_own_url(service: Service) -> None:
     discovery = f"{service.base_url}/cds-services"
-    assert httpx.get(discovery, timeout=10).status_code == 401
-    response = httpx.get(discovery, headers=KEYS.bearer(discovery), timeout=10)
+    assert _get(discovery).status_code == 401
+    response = _get(discovery, headers=KEYS.bearer(discovery))
     assert response.status_code == 200
     assert response.json()["services"]
     feedback = f"{service.base_url}{SIGN}/feedback"
@@ -213,13 +223,13 @@ def test_discovery_and_feedback_need_a_token_for_their_own_url(service: Service)
             {"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2025-06-02T10:00:00Z"}
         ]
     }
-    assert httpx.post(feedback, json=body, timeout=10).status_code == 401
+    assert _post(feedback, json=body).status_code == 401
     for audience in (feedback, f"{service.base_url}{SIGN}"):
-        assert httpx.post(feedback, json=body, headers=KEYS.bearer(audience)).status_code == 200
+        assert _post(feedback, json=body, headers=KEYS.bearer(audience)).status_code == 200
 
 
 def test_health_needs_no_token(service: Service) -> None:
-    assert httpx.get(f"{service.base_url}/health", timeout=10).status_code == 200
+    assert _get(f"{service.base_url}/health").status_code == 200
 
 
 def test_authentication_off_needs_an_explicit_choice() -> None:

@@ -163,9 +163,7 @@ def test_a_hostile_body_is_refused_with_its_reason_while_a_good_client_is_served
     body = build()
     latencies_ms: list[float] = []
     seen: set[int] = set()
-    with httpx.Client(
-        base_url=service.base_url, timeout=10, auth=_signed(service.base_url)
-    ) as attacker:
+    with cds_harness.http_client(service.base_url, auth=_signed(service.base_url)) as attacker:
         for _ in range(3):  # warm the service up before its memory is measured
             _good_call(attacker)
         rss_before = cds_harness.rss_bytes(service.pid)
@@ -309,9 +307,7 @@ def test_the_service_logs_each_call_without_request_content(
     request = hook_request(birth_date="1931-07-19")
     cast("Json", request["context"])["patientId"] = marker_patient
     request["hook"] = "order-sign-" + "x" * 20 + "\nforged log line"
-    with httpx.Client(
-        base_url=service.base_url, timeout=10, auth=_signed(service.base_url)
-    ) as client:
+    with cds_harness.http_client(service.base_url, auth=_signed(service.base_url)) as client:
         assert client.post(SIGN, json=request).status_code == 400
         request["hook"] = "order-sign"
         assert client.post(SIGN, json=request).status_code == 200

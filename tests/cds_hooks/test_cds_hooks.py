@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final, cast
 
+import cds_harness
+import cds_spec
 import cds_tokens
 import httpx
 import pytest
@@ -79,9 +80,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=base_url, timeout=10, auth=cds_tokens.SignedCalls(KEYS, base_url)
-    ) as http:
+    with cds_harness.http_client(base_url, auth=cds_tokens.SignedCalls(KEYS, base_url)) as http:
         yield http
 
 
@@ -122,8 +121,8 @@ def check_card_shape(card: Json) -> None:
             MedicationRequest.model_validate(action["resource"])
 
 
-MACHINE_CODE: Final = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
-FILE_PATH: Final = re.compile(r"\b[\w-]+/[\w./-]+\.(py|md|yaml|json)\b")
+MACHINE_CODE: Final = cds_spec.MACHINE_CODE
+FILE_PATH: Final = cds_spec.FILE_PATH
 
 
 def findings(found: list[Json]) -> dict[str, Json]:
@@ -583,7 +582,8 @@ def test_python_m_server_cds_hooks_serves_discovery() -> None:
         deadline = time.monotonic() + 20
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=2)
+                with cds_harness.http_client(timeout=2) as http:
+                    response = http.get(f"http://127.0.0.1:{port}/cds-services")
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""

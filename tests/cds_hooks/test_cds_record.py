@@ -106,9 +106,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         app = create_app(auth=auth, today=lambda: TODAY, limits=limits)
         with (
             cds_harness.serve_in_thread(app, sock) as base_url,
-            httpx.Client(
-                base_url=base_url, timeout=10, auth=cds_tokens.SignedCalls(KEYS, base_url)
-            ) as http,
+            cds_harness.http_client(base_url, auth=cds_tokens.SignedCalls(KEYS, base_url)) as http,
         ):
             yield http
 

@@ -44,6 +44,7 @@ venv: $(STAMP) ## Create the virtual environment with every dependency (PYTHON=3
 .PHONY: lock
 lock: | $(UV) ## Update uv.lock after changing a dependency in a pyproject.toml (commit it)
 	$(UV) lock
+	$(UV) lock --project $(HEALTHCHAIN)
 
 # What the tests run besides Python: Debian's chromium (the timeline rendered) and the npm
 # validators of tests/clients/node (Medplum for FHIR R4, ical.js for iCalendar).
@@ -56,8 +57,20 @@ $(VALIDATORS_STAMP): $(VALIDATORS)/package.json $(VALIDATORS)/package-lock.json
 	cd $(VALIDATORS) && npm ci --no-audit --no-fund
 	@touch $@
 
+# The independent CDS Hooks client of the tests (healthchain's sandbox client) has its own
+# environment and lock: it needs older httpx and fhir.resources than the project pins.
+HEALTHCHAIN := tests/cds_hooks/healthchain-client
+HEALTHCHAIN_ENV := .tools/healthchain-client
+HEALTHCHAIN_STAMP := $(HEALTHCHAIN_ENV)/.installed
+
+$(HEALTHCHAIN_STAMP): $(HEALTHCHAIN)/pyproject.toml $(HEALTHCHAIN)/uv.lock | $(UV)
+	@echo "== installing the healthchain CDS Hooks client into $(HEALTHCHAIN_ENV) ($(HEALTHCHAIN)/uv.lock)"
+	UV_PROJECT_ENVIRONMENT=$(abspath $(HEALTHCHAIN_ENV)) $(UV) sync --locked --project $(HEALTHCHAIN) \
+	  --python "$$(.ci/find-python $(PYTHON))"
+	@touch $@
+
 .PHONY: test-tools
-test-tools: $(VALIDATORS_STAMP) $(TS_STAMP) ## Install what the tests use besides Python: chromium (Debian), the npm validators, the TypeScript package
+test-tools: $(VALIDATORS_STAMP) $(TS_STAMP) $(HEALTHCHAIN_STAMP) ## Install what the tests use besides Python: chromium (Debian), the npm validators, the TypeScript package, the healthchain client
 	@command -v chromium >/dev/null || { echo "== installing chromium (Debian)"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 

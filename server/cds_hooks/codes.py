@@ -5,7 +5,10 @@ Each ``CodeRow`` names what it informs (``Fact``), its system, its code (``prefi
 every code under it, as ICD-10 K50.0 covers K50.00 and K50.011), what it reads as, and the decision
 it cites. ``NameRow``s are read where a record codes a substance or a product with a code outside
 this table (a clinical product code, a local code): its display or text naming the ingredient.
-Nothing is inferred beyond these rows, and a value read is shown on every card with its date.
+``StatusRow``s say which statuses of an order, a statement or a procedure make it count. Where the
+record (revision 2) leaves a reading open, a row also cites the proposed decision whose reading it
+implements (``reading``: a ``D-PROPOSED-CDS-…`` of ``specs/proposed-decisions.md``). Nothing is
+inferred beyond these rows, and a value read is shown on every card with its date.
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ ASSESSMENT_SYSTEM: Final = f"{CANONICAL_BASE}/CodeSystem/assessment"
 # Crohn's ileal involvement on a Condition (valueQuantity in UCUM cm, mm or m).
 RESECTED_LENGTH_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/resected-length"
 INVOLVED_LENGTH_URL: Final = f"{CANONICAL_BASE}/StructureDefinition/involved-length"
+
+# The readings this table takes where revision 2 is open (specs/proposed-decisions.md).
+RESECTION_LENGTHS: Final = "D-PROPOSED-CDS-RESECTION-LENGTHS"
+ANTICOAGULANT_SCOPE: Final = "D-PROPOSED-CDS-ANTICOAGULANT-SCOPE"
+PREGNANCY_RECENCY: Final = "D-PROPOSED-CDS-PREGNANCY-RECENCY"
+FOLIC_ACID_STATUS: Final = "D-PROPOSED-CDS-FOLIC-ACID-STATUS"
+READINGS: Final = (RESECTION_LENGTHS, ANTICOAGULANT_SCOPE, PREGNANCY_RECENCY, FOLIC_ACID_STATUS)
 
 CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -66,6 +76,7 @@ class Fact(enum.Enum):
     FOLIC_ACID = "folic acid"
     PREGNANCY = "pregnancy"
     ANTICOAGULANT = "anticoagulant therapy"
+    ANTIPLATELET = "antiplatelet therapy (not anticoagulant therapy)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,7 @@ class CodeRow:
     decision: str
     value: str = ""  # the value it reads as, where a fact has several (a unit factor, a site)
     prefix: bool = False  # the code and every code under it
+    reading: str | None = None  # the proposed decision whose reading the row implements
 
     def matches(self, system: str, code: str) -> bool:
         """Return whether a coding (system, code) is this row's."""
@@ -96,22 +108,36 @@ class NameRow:
     pattern: str
     meaning: str
     decision: str
+    reading: str | None = None  # the proposed decision whose reading the row implements
 
     def matches(self, words: str) -> bool:
         """Return whether ``words`` name this row's substance."""
         return re.search(self.pattern, words, re.IGNORECASE) is not None
 
 
-def _rows(
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """The statuses with which a resource of one type counts for a fact, and their decisions."""
+
+    fact: Fact
+    resource_type: str
+    statuses: frozenset[str]
+    decision: str
+    reading: str | None = None  # the proposed decision whose reading the row implements
+
+
+def _rows(  # noqa: PLR0913 (keyword-only: the options every row of the group shares)
     fact: Fact,
     system: str,
     decision: str,
     codes: Iterable[tuple[str, str]],
     *,
     prefix: bool = False,
+    reading: str | None = None,
 ) -> tuple[CodeRow, ...]:
     return tuple(
-        CodeRow(fact, system, code, meaning, decision, prefix=prefix) for code, meaning in codes
+        CodeRow(fact, system, code, meaning, decision, prefix=prefix, reading=reading)
+        for code, meaning in codes
     )
 
 
@@ -293,7 +319,15 @@ CODES: Final[tuple[CodeRow, ...]] = (
     ),
     CodeRow(Fact.BARIATRIC, ICD10_CM, "Z98.84", "bariatric surgery status", "D-CDS-READ", "OTHER"),
     CodeRow(Fact.LEBER, ICD10_CM, "H47.22", "hereditary optic atrophy (Leber's)", "D-CDS-READ"),
-    CodeRow(Fact.PREGNANCY, ICD10_CM, "Z33.1", "pregnant state, incidental", "D-CDS-READ"),
+    # Pregnancy: an active condition, or the latest status, whatever its date.
+    CodeRow(
+        Fact.PREGNANCY,
+        ICD10_CM,
+        "Z33.1",
+        "pregnant state, incidental",
+        "D-CDS-READ",
+        reading=PREGNANCY_RECENCY,
+    ),
     CodeRow(
         Fact.PREGNANCY,
         ICD10_CM,
@@ -301,6 +335,7 @@ CODES: Final[tuple[CodeRow, ...]] = (
         "encounter for supervision of normal pregnancy",
         "D-CDS-READ",
         prefix=True,
+        reading=PREGNANCY_RECENCY,
     ),
     CodeRow(
         Fact.PREGNANCY,
@@ -308,6 +343,7 @@ CODES: Final[tuple[CodeRow, ...]] = (
         "77386006",
         "pregnancy (finding); also a pregnancy-status value",
         "D-CDS-READ",
+        reading=PREGNANCY_RECENCY,
     ),
     CodeRow(
         Fact.PREGNANCY,
@@ -315,13 +351,17 @@ CODES: Final[tuple[CodeRow, ...]] = (
         "82810-3",
         "pregnancy status (Observation; value SNOMED CT 77386006 pregnant)",
         "D-CDS-READ",
+        reading=PREGNANCY_RECENCY,
     ),
     # Procedures (ICD-10-PCS root operations on the ileum; SNOMED CT procedures).
-    CodeRow(
-        Fact.ILEAL_RESECTION, ICD10_PCS, "0DTB", "resection of ileum", "D-CDS-READ", prefix=True
-    ),
-    CodeRow(
-        Fact.ILEAL_RESECTION, ICD10_PCS, "0DBB", "excision of ileum", "D-CDS-READ", prefix=True
+    # Ileal resections: every one counts, their lengths summed (unknown if any lacks one).
+    *_rows(
+        Fact.ILEAL_RESECTION,
+        ICD10_PCS,
+        "D-CDS-READ",
+        [("0DTB", "resection of ileum"), ("0DBB", "excision of ileum")],
+        prefix=True,
+        reading=RESECTION_LENGTHS,
     ),
     # Allergies and intolerances (substances).
     CodeRow(Fact.HYPERSENSITIVITY, RXNORM, "11248", "cyanocobalamin (ingredient)", "D-CDS-READ"),
@@ -331,15 +371,38 @@ CODES: Final[tuple[CodeRow, ...]] = (
     # Medications (orders and statements).
     CodeRow(Fact.FOLIC_ACID, ATC, "B03BB01", "folic acid", "D-CDS-READ"),
     CodeRow(Fact.FOLIC_ACID, RXNORM, "4511", "folic acid (ingredient)", "D-CDS-READ"),
-    CodeRow(Fact.ANTICOAGULANT, ATC, "B01AA", "vitamin K antagonists", "D-CDS-READ", prefix=True),
-    CodeRow(Fact.ANTICOAGULANT, ATC, "B01AB", "heparin group", "D-CDS-READ", prefix=True),
-    CodeRow(
-        Fact.ANTICOAGULANT, ATC, "B01AE", "direct thrombin inhibitors", "D-CDS-READ", prefix=True
+    # Anticoagulants, whatever the dose or purpose (heparin flushes, prophylactic doses).
+    *_rows(
+        Fact.ANTICOAGULANT,
+        ATC,
+        "D-CDS-READ",
+        [
+            ("B01AA", "vitamin K antagonists"),
+            ("B01AB", "heparin group"),
+            ("B01AE", "direct thrombin inhibitors"),
+            ("B01AF", "direct factor Xa inhibitors"),
+        ],
+        prefix=True,
+        reading=ANTICOAGULANT_SCOPE,
     ),
     CodeRow(
-        Fact.ANTICOAGULANT, ATC, "B01AF", "direct factor Xa inhibitors", "D-CDS-READ", prefix=True
+        Fact.ANTICOAGULANT,
+        ATC,
+        "B01AX05",
+        "fondaparinux",
+        "D-CDS-READ",
+        reading=ANTICOAGULANT_SCOPE,
     ),
-    CodeRow(Fact.ANTICOAGULANT, ATC, "B01AX05", "fondaparinux", "D-CDS-READ"),
+    # Antiplatelets are not anticoagulant therapy: read only to be named as not counted.
+    CodeRow(
+        Fact.ANTIPLATELET,
+        ATC,
+        "B01AC",
+        "platelet aggregation inhibitors excluding heparin",
+        "D-CDS-DISCLOSE",
+        prefix=True,
+        reading=ANTICOAGULANT_SCOPE,
+    ),
     *_rows(
         Fact.ANTICOAGULANT,
         RXNORM,
@@ -356,6 +419,7 @@ CODES: Final[tuple[CodeRow, ...]] = (
             ("1037042", "dabigatran (ingredient)"),
             ("1599538", "edoxaban (ingredient)"),
         ],
+        reading=ANTICOAGULANT_SCOPE,
     ),
 )
 
@@ -384,6 +448,7 @@ NAMES: Final[tuple[NameRow, ...]] = (
         r"\bileal\s+resection\b|\bileectomy\b|\bresection\s+of\s+(the\s+)?ileum\b",
         "ileal resection",
         "D-CDS-READ",
+        RESECTION_LENGTHS,
     ),
     NameRow(
         Fact.BARIATRIC,
@@ -396,13 +461,55 @@ NAMES: Final[tuple[NameRow, ...]] = (
         r"\b(warfarin|acenocoumarol|phenprocoumon|heparin|enoxaparin|dalteparin|tinzaparin|fondaparinux|apixaban|rivaroxaban|dabigatran|edoxaban|argatroban|bivalirudin)\b",
         "an anticoagulant",
         "D-CDS-READ",
+        ANTICOAGULANT_SCOPE,
+    ),
+    NameRow(
+        Fact.ANTIPLATELET,
+        r"\b(aspirin|acetylsalicylic\s+acid|clopidogrel|prasugrel|ticagrelor|dipyridamole|cilostazol|ticlopidine)\b",
+        "an antiplatelet",
+        "D-CDS-DISCLOSE",
+        ANTICOAGULANT_SCOPE,
     ),
 )
+
+# Which statuses count (D-CDS-READ): an active anticoagulant; folic acid that was started; a
+# procedure that was done.
+_FOLIC_ACID_GIVEN: Final = frozenset({"active", "on-hold", "completed", "stopped"})
+_DONE: Final = frozenset({"completed", "in-progress"})
+STATUSES: Final[tuple[StatusRow, ...]] = (
+    *(
+        StatusRow(Fact.FOLIC_ACID, kind, _FOLIC_ACID_GIVEN, "D-CDS-READ", FOLIC_ACID_STATUS)
+        for kind in ("MedicationRequest", "MedicationStatement")
+    ),
+    *(
+        StatusRow(fact, kind, frozenset({"active"}), "D-CDS-READ", ANTICOAGULANT_SCOPE)
+        for fact in (Fact.ANTICOAGULANT, Fact.ANTIPLATELET)
+        for kind in ("MedicationRequest", "MedicationStatement")
+    ),
+    StatusRow(Fact.ILEAL_RESECTION, "Procedure", _DONE, "D-CDS-READ", RESECTION_LENGTHS),
+    StatusRow(Fact.BARIATRIC, "Procedure", _DONE, "D-CDS-READ"),
+)
+# What counts at all (D-CDS-RECENCY): final results; active conditions and allergies that are not
+# refuted or entered in error.
+FINAL_OBSERVATION_STATUSES: Final = frozenset({"final", "amended", "corrected"})
+ACTIVE_CONDITION_STATUSES: Final = frozenset({"active", "recurrence", "relapse"})
+ACTIVE_ALLERGY_STATUSES: Final = frozenset({"active"})
+NOT_COUNTED_VERIFICATION_STATUSES: Final = frozenset({"refuted", "entered-in-error"})
 
 
 def rows_of(fact: Fact) -> tuple[CodeRow, ...]:
     """Return the code rows of ``fact``."""
     return tuple(row for row in CODES if row.fact is fact)
+
+
+def statuses_of(fact: Fact, resource_type: str) -> frozenset[str]:
+    """Return the statuses with which a ``resource_type`` counts for ``fact`` (none: never)."""
+    return frozenset(
+        status
+        for row in STATUSES
+        if row.fact is fact and row.resource_type == resource_type
+        for status in row.statuses
+    )
 
 
 def name_of(fact: Fact) -> NameRow | None:

@@ -13,6 +13,11 @@ Recency (D-CDS-RECENCY): a platelet count counts only if dated within the days u
 including the service's date that ``kernel.constants.PLATELETS_RECENT_DAYS`` gives, an eGFR within
 ``EGFR_RECENT_DAYS``; an older value is set aside and named. Only active conditions and allergies
 that are not refuted or entered in error count.
+
+Where revision 2 leaves a reading open (several ileal resections, the scope of anticoagulant
+therapy, how long a pregnancy counts, which folic acid records show it was started), the reader
+takes the reading of ``specs/proposed-decisions.md`` (``D-PROPOSED-CDS-…``) that the rows of
+``server.cds_hooks.codes`` implementing it cite, and names it in its docstring.
 """
 
 from __future__ import annotations
@@ -44,14 +49,9 @@ from server.cds_hooks.facts import (
     text,
 )
 
-FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
-ACTIVE_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
-NOT_COUNTED_VERIFICATION: Final = frozenset({"refuted", "entered-in-error"})
-# A medication counts as given (folic acid before B12) or current (anticoagulant) by status.
-GIVEN_REQUEST_STATUSES: Final = frozenset({"active", "on-hold", "completed", "stopped"})
-GIVEN_STATEMENT_STATUSES: Final = frozenset({"active", "on-hold", "completed", "stopped"})
-CURRENT_STATUSES: Final = frozenset({"active"})
-DONE_PROCEDURE_STATUSES: Final = frozenset({"completed", "in-progress"})
+FINAL_STATUSES: Final = codes.FINAL_OBSERVATION_STATUSES
+ACTIVE_CLINICAL: Final = codes.ACTIVE_CONDITION_STATUSES
+NOT_COUNTED_VERIFICATION: Final = codes.NOT_COUNTED_VERIFICATION_STATUSES
 DEFICIENCY_CODE: Final = "deficiency-status"
 NEURO_CODE: Final = "neurological-involvement"
 ASSESSMENTS: Final[Mapping[str, Mapping[str, DeficiencyStatus | NeurologicalInvolvement]]] = {
@@ -155,6 +155,8 @@ class Reading:
     # Folic acid is read per order (before the order's start): the dated folic acid records.
     folic_acid_dates: list[tuple[datetime.date, str]] = field(default_factory=list)
     folic_acid_undated: int = 0
+    # Folic acid records whose status does not show it was started (named, not counted).
+    folic_acid_not_counted: list[tuple[datetime.date | None, str]] = field(default_factory=list)
 
     def no(self, fact: str, why: str) -> None:
         """Record a yes/no fact taken as no."""
@@ -191,10 +193,14 @@ def _effective(resource: JsonObject) -> datetime.date | None:
 
 
 def _recorded(resource: JsonObject) -> datetime.date | None:
+    """Return when a condition began, an allergy was recorded or a procedure was performed."""
     period = as_object(resource.get("onsetPeriod")) or {}
+    performed = as_object(resource.get("performedPeriod")) or {}
     return (
         parse_date(resource.get("onsetDateTime"))
         or parse_date(period.get("start"))
+        or parse_date(resource.get("performedDateTime"))
+        or parse_date(performed.get("start"))
         or parse_date(resource.get("recordedDate"))
     )
 
@@ -486,9 +492,16 @@ def _length_cm(resource: JsonObject, url: str) -> float | None:
     return None
 
 
+def _done(record: Resources, fact: Fact) -> list[JsonObject]:
+    """Return the procedures whose status counts for ``fact``."""
+    statuses = codes.statuses_of(fact, "Procedure")
+    return [procedure for procedure in record.procedures if procedure.get("status") in statuses]
+
+
 def _read_ileal_resection(record: Resources, reading: Reading) -> None:
-    done = [p for p in record.procedures if p.get("status") in DONE_PROCEDURE_STATUSES]
-    entries = _matching(done, Fact.ILEAL_RESECTION)
+    """Every ileal resection counts; the length is their sum, unknown if any lacks one
+    (D-CDS-READ, D-PROPOSED-CDS-RESECTION-LENGTHS)."""
+    entries = _matching(_done(record, Fact.ILEAL_RESECTION), Fact.ILEAL_RESECTION)
     fact = Fact.ILEAL_RESECTION.value
     if not entries:
         reading.no(fact, "the record holds no ileal resection")
@@ -528,8 +541,9 @@ def _read_crohn(conditions: Sequence[JsonObject], reading: Reading) -> None:
 
 def _read_bariatric(record: Resources, conditions: Sequence[JsonObject], reading: Reading) -> None:
     fact = Fact.BARIATRIC.value
-    done = [p for p in record.procedures if p.get("status") in DONE_PROCEDURE_STATUSES]
-    entries = _matching(conditions, Fact.BARIATRIC, by_name=False) + _matching(done, Fact.BARIATRIC)
+    entries = _matching(conditions, Fact.BARIATRIC, by_name=False) + _matching(
+        _done(record, Fact.BARIATRIC), Fact.BARIATRIC
+    )
     if not entries:
         reading.no(fact, "the record holds no bariatric procedure or status")
         return
@@ -552,7 +566,10 @@ def _counting_allergies(allergies: Iterable[JsonObject]) -> list[JsonObject]:
     for allergy in allergies:
         clinical = _status_code(allergy.get("clinicalStatus"), codes.ALLERGY_CLINICAL)
         verification = _status_code(allergy.get("verificationStatus"), codes.ALLERGY_VERIFICATION)
-        if clinical == "active" and verification not in NOT_COUNTED_VERIFICATION:
+        if (
+            clinical in codes.ACTIVE_ALLERGY_STATUSES
+            and verification not in NOT_COUNTED_VERIFICATION
+        ):
             counted.append(allergy)
     return counted
 
@@ -588,44 +605,68 @@ def _medication_date(resource: JsonObject) -> datetime.date | None:
     )
 
 
-def _medications(record: Resources, fact: Fact, *, current: bool) -> list[_Entry]:
-    requests = [
-        r
-        for r in record.requests
-        if r.get("status") in (CURRENT_STATUSES if current else GIVEN_REQUEST_STATUSES)
-    ]
-    statements = [
-        s
-        for s in record.statements
-        if s.get("status") in (CURRENT_STATUSES if current else GIVEN_STATEMENT_STATUSES)
-    ]
-    return _matching(requests, fact, concept_key="medicationCodeableConcept") + _matching(
-        statements, fact, concept_key="medicationCodeableConcept"
-    )
+def _medications(record: Resources, fact: Fact) -> list[_Entry]:
+    """Return the orders and statements of ``fact`` whose status counts for it."""
+    found: list[_Entry] = []
+    for kind, items in (
+        ("MedicationRequest", record.requests),
+        ("MedicationStatement", record.statements),
+    ):
+        statuses = codes.statuses_of(fact, kind)
+        counted = [item for item in items if item.get("status") in statuses]
+        found += _matching(counted, fact, concept_key="medicationCodeableConcept")
+    return found
+
+
+def _not_counted_medications(record: Resources, fact: Fact) -> list[_Entry]:
+    """Return the orders and statements of ``fact`` whose status does not count for it (other
+    than entered in error)."""
+    found: list[_Entry] = []
+    for kind, items in (
+        ("MedicationRequest", record.requests),
+        ("MedicationStatement", record.statements),
+    ):
+        statuses = codes.statuses_of(fact, kind) | {"entered-in-error"}
+        left = [item for item in items if item.get("status") not in statuses]
+        found += _matching(left, fact, concept_key="medicationCodeableConcept")
+    return found
 
 
 def _read_folic_acid(record: Resources, reading: Reading) -> None:
-    for entry in _medications(record, Fact.FOLIC_ACID, current=False):
+    """Folic acid counts when its order or statement shows it was started (D-CDS-READ,
+    D-PROPOSED-CDS-FOLIC-ACID-STATUS); the others are kept to be named."""
+    for entry in _medications(record, Fact.FOLIC_ACID):
         day = _medication_date(entry.resource)
         if day is None:
             reading.folic_acid_undated += 1
         else:
             reading.folic_acid_dates.append((day, entry.label))
+    for entry in _not_counted_medications(record, Fact.FOLIC_ACID):
+        status = text(entry.resource.get("status")) or "no status"
+        day = _medication_date(entry.resource)
+        reading.folic_acid_not_counted.append((day, f"{entry.label}, status {status}"))
 
 
 def _read_anticoagulant(record: Resources, reading: Reading) -> None:
+    """Any active anticoagulant counts, whatever its dose or purpose; an active antiplatelet does
+    not, and is named (D-CDS-READ, D-PROPOSED-CDS-ANTICOAGULANT-SCOPE)."""
     fact = Fact.ANTICOAGULANT.value
-    entries = _medications(record, Fact.ANTICOAGULANT, current=True)
-    if not entries:
-        reading.no(fact, "the record holds no active order or statement of an anticoagulant")
+    entries = _medications(record, Fact.ANTICOAGULANT)
+    if entries:
+        reading.anticoagulant_therapy = True
+        day = _medication_date(entries[0].resource)
+        reading.used.append(Used(fact, "yes", day, entries[0].label))
         return
-    reading.anticoagulant_therapy = True
-    day = _medication_date(entries[0].resource)
-    reading.used.append(Used(fact, "yes", day, entries[0].label))
+    why = "the record holds no active order or statement of an anticoagulant"
+    antiplatelets = _medications(record, Fact.ANTIPLATELET)
+    if antiplatelets:
+        named = "; ".join(entry.label for entry in antiplatelets)
+        why += f" (an antiplatelet is recorded, not read as anticoagulant therapy: {named})"
+    reading.no(fact, why)
 
 
-def _read_pregnancy(record: Resources, conditions: Sequence[JsonObject], reading: Reading) -> None:
-    fact = Fact.PREGNANCY.value
+def _latest_pregnancy_status(record: Resources) -> tuple[datetime.date, bool] | None:
+    """Return the date of the latest final pregnancy status, and whether it says pregnant."""
     rows = codes.rows_of(Fact.PREGNANCY)
     statuses = [
         (day, observation)
@@ -634,15 +675,38 @@ def _read_pregnancy(record: Resources, conditions: Sequence[JsonObject], reading
         and any(row.matches(s, c) for s, c, _ in codings(observation.get("code")) for row in rows)
         and (day := _effective(observation)) is not None
     ]
-    if statuses:
-        day, latest = max(statuses, key=lambda pair: pair[0])
-        pregnant = any(
-            (s, c) == PREGNANT_VALUE for s, c, _ in codings(latest.get("valueCodeableConcept"))
-        )
-        reading.pregnant = pregnant
-        reading.used.append(Used(fact, "yes" if pregnant else "no", day, "pregnancy status"))
-        return
-    reading.pregnant = _read_yes_no_condition(conditions, Fact.PREGNANCY, reading)
+    if not statuses:
+        return None
+    day, latest = max(statuses, key=lambda pair: pair[0])
+    value = {(s, c) for s, c, _ in codings(latest.get("valueCodeableConcept"))}
+    return day, PREGNANT_VALUE in value
+
+
+def _read_pregnancy(record: Resources, conditions: Sequence[JsonObject], reading: Reading) -> None:
+    """Pregnant when the latest status says so or an active pregnancy condition is recorded,
+    whatever their dates (D-CDS-READ, D-PROPOSED-CDS-PREGNANCY-RECENCY)."""
+    fact = Fact.PREGNANCY.value
+    status = _latest_pregnancy_status(record)
+    entries = _matching(conditions, Fact.PREGNANCY, by_name=False)
+    if status is not None and status[1]:
+        reading.pregnant = True
+        reading.used.append(Used(fact, "yes", status[0], "pregnancy status"))
+    elif entries:
+        reading.pregnant = True
+        reading.used.append(Used(fact, "yes", entries[0].date, entries[0].label))
+        if status is not None:
+            reading.used.append(
+                Used(
+                    "pregnancy status",
+                    "not pregnant",
+                    status[0],
+                    "not taken over the active pregnancy condition",
+                )
+            )
+    elif status is not None:
+        reading.used.append(Used(fact, "no", status[0], "pregnancy status"))
+    else:
+        reading.no(fact, "the record holds no pregnancy status and no active pregnancy condition")
 
 
 def read_record(record: Resources, today: datetime.date) -> Reading:
@@ -695,18 +759,22 @@ def read_record(record: Resources, today: datetime.date) -> Reading:
 
 def folic_acid_before(reading: Reading, start: datetime.date) -> tuple[bool, Used | Assumed]:
     """Return whether folic acid was started before a B12 order starting on ``start``, with
-    what shows it (D-FOLATE, D-CDS-READ: dated before the B12 order)."""
+    what shows it (D-FOLATE, D-CDS-READ: dated before the B12 order; the records that do not
+    count are named, D-PROPOSED-CDS-FOLIC-ACID-STATUS)."""
     fact = "folic acid started before B12"
     before = sorted(entry for entry in reading.folic_acid_dates if entry[0] < start)
     if before:
         day, label = before[0]
         return True, Used(fact, "yes", day, label)
     if reading.folic_acid_undated:
-        return False, Assumed(
-            fact, "no", "folic acid is recorded without a date, so not read as before this order"
-        )
-    return False, Assumed(
-        fact,
-        "no",
-        f"the record holds no folic acid order or statement dated before {start.isoformat()}",
-    )
+        why = "folic acid is recorded without a date, so not read as before this order"
+    else:
+        why = f"the record holds no folic acid order or statement dated before {start.isoformat()}"
+    not_counted = [
+        label if day is None else f"{label}, dated {day.isoformat()}"
+        for day, label in reading.folic_acid_not_counted
+        if day is None or day < start
+    ]
+    if not_counted:
+        why += "; not counted, their status not showing it was started: " + "; ".join(not_counted)
+    return False, Assumed(fact, "no", why)

@@ -284,6 +284,7 @@ def test_a_maintenance_interval_in_weeks_is_read_in_months(
     assert set(by_code(cards_of(client, hook_request(order(repeat=repeat))))) == codes
 
 
+@pytest.mark.covers("D-CDS-DISCLOSE")
 def test_a_bounded_weekly_bridge_before_monthly_is_not_a_stop(client: httpx.Client) -> None:
     weekly: Json = {
         "sequence": 1,
@@ -333,6 +334,7 @@ def test_neurological_involvement_from_an_icd10_condition_is_critical(
     assert not suggested(cards["NEURO_SEEK_URGENT_SPECIALIST_ADVICE"])
 
 
+@pytest.mark.covers("D-RENAL", "D-CDS-READ", "D-CDS-RECENCY")
 def test_renal_impairment_from_a_ckd_condition(client: httpx.Client) -> None:
     request = hook_request(conditions=[condition("N18.4")])
     assert set(by_code(cards_of(client, request))) == {"RENAL_PREFER_HYDROXOCOBALAMIN"}
@@ -352,6 +354,7 @@ def test_a_missing_required_fact_gives_one_card_naming_it(client: httpx.Client) 
     assert "suggestions" not in card
 
 
+@pytest.mark.covers("D-CDS-READ", "D-FIELDS")
 def test_an_imprecise_birth_date_is_not_rounded_into_an_age(client: httpx.Client) -> None:
     # Born some day in 1970: on 2 June 2025 that is 54 or 55 years.
     found = by_code(cards_of(client, hook_request(birth_date="1970")))
@@ -361,6 +364,7 @@ def test_an_imprecise_birth_date_is_not_rounded_into_an_age(client: httpx.Client
     assert by_code(cards_of(client, hook_request(birth_date="1970-01"))) == {}
 
 
+@pytest.mark.covers("D-CDS-DISCLOSE")
 def test_a_bound_instead_of_a_value_is_not_read_and_says_so(client: httpx.Client) -> None:
     observations = default_observations()
     observations[0] = observation("98979-8", quantity(15, "mL/min/{1.73_m2}", comparator="<"))
@@ -369,6 +373,7 @@ def test_a_bound_instead_of_a_value_is_not_read_and_says_so(client: httpx.Client
     assert "<15" in str(assumed_card(found)["detail"])
 
 
+@pytest.mark.covers("D-PLT", "D-CDS-READ")
 def test_platelets_in_an_unsupported_unit_are_not_read(client: httpx.Client) -> None:
     observations = default_observations()
     observations[1] = observation("777-3", quantity(250000, "/uL"))

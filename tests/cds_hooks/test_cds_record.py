@@ -298,6 +298,7 @@ def _fresh(*orders: Json, extra_observations: tuple[Json, ...] = (), **parts: ob
     return hook_request(*orders, observations=observations, **parts)  # type: ignore[arg-type]
 
 
+@pytest.mark.covers("D-CDS-READ", "D-FOLATE")
 def test_folic_acid_ordered_before_the_b12_order_is_critical(client: httpx.Client) -> None:
     folic: Json = {
         "resourceType": "MedicationRequest",
@@ -315,6 +316,7 @@ def test_folic_acid_ordered_before_the_b12_order_is_critical(client: httpx.Clien
     assert "FOLATE_BEFORE_B12" not in by_topic(call(client, _fresh(medications=[later])))
 
 
+@pytest.mark.covers("D-CDS-RECENCY", "D-CONTRA")
 def test_a_refuted_or_inactive_allergy_does_not_count(client: httpx.Client) -> None:
     inactive = allergy("Vitamin B12", status="inactive")
     assert "REFER_CONDITION_PRESENT" not in by_topic(call(client, _fresh(allergies=[inactive])))
@@ -322,6 +324,7 @@ def test_a_refuted_or_inactive_allergy_does_not_count(client: httpx.Client) -> N
     assert "REFER_CONDITION_PRESENT" in by_topic(call(client, _fresh(allergies=[named])))
 
 
+@pytest.mark.covers("D-CDS-READ", "R-POP-ILEAL")
 def test_an_ileal_resection_with_its_recorded_length(client: httpx.Client) -> None:
     resection: Json = {
         "resourceType": "Procedure",
@@ -418,9 +421,10 @@ def test_a_pregnancy_status_in_the_record_adds_the_pregnancy_review_card(
     assert "does not judge" not in json.dumps(found)
     # Its absence is an assumed fact, named on the card of assumed facts.
     assert "PREGNANCY_REVIEW" not in topics(without)
-    assert "- pregnancy: taken as no, the record holds no active condition for it" in (
-        assumed_detail(without)
-    )
+    assert (
+        "- pregnancy: taken as no, the record holds no pregnancy status and no active pregnancy"
+        " condition"
+    ) in assumed_detail(without)
 
 
 @pytest.mark.covers("D-CDS-READ", "D-PREGNANCY")
@@ -470,6 +474,175 @@ def test_an_active_anticoagulant_order_adds_the_anticoagulant_precautions_card(
 
 
 # ---------------------------------------------------------------------------------------------
+# The readings taken where revision 2 is open (specs/proposed-decisions.md, "Reading the record").
+# ---------------------------------------------------------------------------------------------
+
+HYDROXO_THREE_MONTHLY: Final = order(
+    rxnorm="317106", text="Hydroxocobalamin 1000 mcg/mL injection", repeat=THREE_MONTHLY
+)
+
+
+def resection(length_cm: float | None, day: str = "2020-01-10") -> Json:
+    found: Json = {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "code": {
+            "coding": [{"system": "http://www.cms.gov/Medicare/Coding/ICD10", "code": "0DTB0ZZ"}]
+        },
+        "performedDateTime": day,
+    }
+    if length_cm is not None:
+        found["extension"] = [
+            {
+                "url": "https://b12-dosing.example/fhir/StructureDefinition/resected-length",
+                "valueQuantity": {"value": length_cm, "unit": "cm", "system": UCUM, "code": "cm"},
+            }
+        ]
+    return found
+
+
+@pytest.mark.covers("D-CDS-READ", "R-POP-ILEAL", "D-INTERVAL")
+def test_the_lengths_of_several_ileal_resections_are_summed(client: httpx.Client) -> None:
+    """D-PROPOSED-CDS-RESECTION-LENGTHS: two resections of 15 cm are 30 cm of ileum, over 20."""
+    one = by_topic(call(client, _fresh(HYDROXO_THREE_MONTHLY, procedures=[resection(15)])))
+    assert "INTERVAL_MONTHLY_RULE" not in one  # 15 cm alone: the 3-monthly interval stands
+    both = [resection(15), resection(15, "2022-03-04")]
+    two = by_topic(call(client, _fresh(HYDROXO_THREE_MONTHLY, procedures=both)))
+    card = two["INTERVAL_MONTHLY_RULE"]
+    assert card["indicator"] == "critical"
+    assert "ileal resection: yes, 30 cm in all on 2020-01-10 (ICD-10-PCS 0DTB0ZZ" in str(
+        card["detail"]
+    )
+
+
+@pytest.mark.covers("D-CDS-READ", "R-POP-ILEAL", "D-INTERVAL")
+def test_one_ileal_resection_without_a_length_makes_the_length_unknown(
+    client: httpx.Client,
+) -> None:
+    """D-PROPOSED-CDS-RESECTION-LENGTHS: never the sum of the recorded lengths alone."""
+    both = [resection(5), resection(None, "2022-03-04")]
+    cards = by_topic(call(client, _fresh(HYDROXO_THREE_MONTHLY, procedures=both)))
+    assert "ileal resection: yes, length not recorded" in str(
+        cards["INTERVAL_MONTHLY_RULE"]["detail"]
+    )
+    assert cards["RESECTION_LENGTH_UNKNOWN"]["indicator"] == "warning"
+
+
+@pytest.mark.parametrize(
+    "product",
+    [
+        medication("Heparin lock flush 100 units/mL injection"),
+        medication("Enoxaparin 40 mg/0.4 mL prophylactic injection", "67108"),
+        {
+            **medication("Rivaroxaban 10 mg tablet (thromboprophylaxis)"),
+            "resourceType": "MedicationStatement",
+        },
+    ],
+    ids=["a heparin flush", "a prophylactic enoxaparin dose", "a rivaroxaban statement"],
+)
+@pytest.mark.covers("D-CDS-READ", "D-ANTICOAGULANT")
+def test_flushes_and_prophylactic_doses_count_as_anticoagulant_therapy(
+    client: httpx.Client, product: Json
+) -> None:
+    """D-PROPOSED-CDS-ANTICOAGULANT-SCOPE: any active anticoagulant, whatever dose or purpose."""
+    cards = by_topic(call(client, _fresh(medications=[product])))
+    assert "anticoagulant therapy: yes on 2025-04-01" in str(
+        cards["ANTICOAGULANT_PRECAUTIONS"]["detail"]
+    )
+
+
+@pytest.mark.covers("D-CDS-READ", "D-CDS-DISCLOSE", "D-ANTICOAGULANT")
+def test_an_antiplatelet_is_not_anticoagulant_therapy_and_is_named(client: httpx.Client) -> None:
+    """D-PROPOSED-CDS-ANTICOAGULANT-SCOPE: antiplatelets do not count, and are named."""
+    clopidogrel = medication("Clopidogrel 75 mg tablet")
+    found = call(client, _fresh(medications=[clopidogrel]))
+    assert "ANTICOAGULANT_PRECAUTIONS" not in topics(found)
+    assert (
+        "- anticoagulant therapy: taken as no, the record holds no active order or statement of an"
+        " anticoagulant (an antiplatelet is recorded, not read as anticoagulant therapy: named"
+        " 'Clopidogrel 75 mg tablet')"
+    ) in assumed_detail(found)
+    stopped = call(client, _fresh(medications=[medication("Aspirin 75 mg", status="stopped")]))
+    assert "antiplatelet" not in assumed_detail(stopped)
+
+
+@pytest.mark.covers("D-CDS-READ", "D-CDS-RECENCY", "D-PREGNANCY")
+def test_an_active_pregnancy_condition_counts_whatever_its_date(client: httpx.Client) -> None:
+    """D-PROPOSED-CDS-PREGNANCY-RECENCY: no recency window, and an active condition counts even
+    beside a later status of not pregnant."""
+    old = {**condition("Z34.00"), "onsetDateTime": "2019-02-01"}
+    cards = by_topic(call(client, _fresh(conditions=[old])))
+    assert "pregnancy: yes on 2019-02-01 (ICD-10-CM Z34.00)" in str(
+        cards["PREGNANCY_REVIEW"]["detail"]
+    )
+    later = pregnancy_status(pregnant=False, day="2025-05-30")
+    beside = by_topic(call(client, _fresh(conditions=[old], extra_observations=(later,))))
+    detail = str(beside["PREGNANCY_REVIEW"]["detail"])
+    assert "pregnancy: yes on 2019-02-01 (ICD-10-CM Z34.00)" in detail
+    assert (
+        "pregnancy status: not pregnant on 2025-05-30 (not taken over the active pregnancy"
+        " condition)"
+    ) in detail
+    status = pregnancy_status(pregnant=True, day="2016-08-01")
+    long_ago = by_topic(call(client, _fresh(extra_observations=(status,))))
+    assert "pregnancy: yes on 2016-08-01 (pregnancy status)" in str(
+        long_ago["PREGNANCY_REVIEW"]["detail"]
+    )
+
+
+def folic_acid(status: str, kind: str = "MedicationRequest") -> Json:
+    return {**medication("Folic acid 5 mg tablets", status=status), "resourceType": kind}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        folic_acid("active"),
+        folic_acid("on-hold"),
+        folic_acid("completed"),
+        folic_acid("stopped"),
+        folic_acid("completed", "MedicationStatement"),
+        folic_acid("stopped", "MedicationStatement"),
+    ],
+    ids=["active", "on-hold", "completed", "stopped", "statement completed", "statement stopped"],
+)
+@pytest.mark.covers("D-CDS-READ", "D-FOLATE", "R-FOLATE")
+def test_folic_acid_that_was_started_counts_whatever_its_status_now(
+    client: httpx.Client, record: Json
+) -> None:
+    """D-PROPOSED-CDS-FOLIC-ACID-STATUS: active, on-hold, completed and stopped all count."""
+    cards = by_topic(call(client, _fresh(medications=[record])))
+    assert cards["FOLATE_BEFORE_B12"]["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        folic_acid("draft"),
+        folic_acid("cancelled"),
+        folic_acid("unknown"),
+        folic_acid("intended", "MedicationStatement"),
+        folic_acid("not-taken", "MedicationStatement"),
+    ],
+    ids=["draft", "cancelled", "unknown", "statement intended", "statement not taken"],
+)
+@pytest.mark.covers("D-CDS-READ", "D-CDS-DISCLOSE", "D-FOLATE")
+def test_folic_acid_never_started_does_not_count_and_is_named(
+    client: httpx.Client, record: Json
+) -> None:
+    """D-PROPOSED-CDS-FOLIC-ACID-STATUS: the other statuses are named, not counted."""
+    found = call(client, _fresh(medications=[record]))
+    assert "FOLATE_BEFORE_B12" not in topics(found)
+    assert (
+        "- folic acid started before B12: taken as no, the record holds no folic acid order or"
+        " statement dated before 2025-06-02; not counted, their status not showing it was"
+        f" started: named 'Folic acid 5 mg tablets', status {record['status']}, dated 2025-04-01"
+    ) in assumed_detail(found)
+    in_error = call(client, _fresh(medications=[folic_acid("entered-in-error")]))
+    assert "Folic acid 5 mg" not in assumed_detail(in_error)
+
+
+# ---------------------------------------------------------------------------------------------
 # Prefetch and the EHR's FHIR server (D-CDS-PREFETCH).
 # ---------------------------------------------------------------------------------------------
 
@@ -481,6 +654,7 @@ def test_a_missing_prefetch_without_a_fhir_server_is_412(client: httpx.Client) -
     assert "allergies" in response.json()["error"]
 
 
+@pytest.mark.covers("D-CDS-PREFETCH", "D-CDS-READ")
 def test_a_missing_prefetch_is_fetched_from_the_fhir_server_with_its_token(
     client: httpx.Client, fake_fhir: FakeFhir
 ) -> None:
@@ -518,6 +692,7 @@ def test_a_fhir_server_failure_is_412_never_no(
     assert "record is incomplete" in response.json()["error"]
 
 
+@pytest.mark.covers("D-CDS-PREFETCH")
 def test_a_null_prefetch_is_no_data_and_an_operation_outcome_is_not_data(
     client: httpx.Client,
 ) -> None:

@@ -286,6 +286,7 @@ def test_a_fault_planted_in_a_real_response_is_caught(real_response: Json, fault
         ("detail", "See server/cds_hooks/cards.py for the rules.", "names a file path"),
     ],
 )
+@pytest.mark.covers("D-WORDING")
 def test_a_machine_code_or_file_path_in_a_card_text_is_caught(
     real_response: Json, key: str, text: str, expected: str
 ) -> None:

@@ -275,8 +275,10 @@ def test_a_killed_worker_leaves_the_others_serving_and_is_replaced(
     command = harness.workers_command("--workers", "2", "--stats-dir", str(stats_dir))
     with harness.serving(command) as server:
         target = server.target
-        # Both workers answer (new connections are spread over them).
-        for _ in range(200):
+        # Both workers answer (new connections are spread over them). On a loaded machine the
+        # second worker may take a while to be up: wait for it by time, bounded, not by count.
+        ready_by = time.monotonic() + 30
+        while time.monotonic() < ready_by:
             _fresh_call(target)
             counts = _counts(stats_dir)
             if len(counts) == 2 and all(counts.values()):

@@ -30,8 +30,9 @@ from b12.dosing.v1 import dosing_pb2 as pb
 import kernel
 from bench import workload
 from server.grpc import app, translate
-from server.grpc.access_log import AccessLogInterceptor
+from server.grpc.access_log import CallRecorder
 from server.grpc.config import ServerConfig
+from server.grpc.metrics import CallMetrics
 from server.grpc.request_decoding import RequestDecodingInterceptor
 from server.grpc.service import DosingServicer
 
@@ -173,8 +174,22 @@ def parts(calls: int) -> list[tuple[str, float]]:  # noqa: C901 (one row per par
             pipeline([RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS)]),
         ),
         (
-            "access log + request receiving and decoding: the same, with the line",
-            pipeline([AccessLogInterceptor(), RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS)]),
+            "metrics + request receiving and decoding: the same, counted (the default)",
+            pipeline(
+                [
+                    CallRecorder(CallMetrics(), access_log=False),
+                    RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS),
+                ]
+            ),
+        ),
+        (
+            "metrics and access log + receiving and decoding: the same, with the line",
+            pipeline(
+                [
+                    CallRecorder(CallMetrics(), access_log=True),
+                    RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS),
+                ]
+            ),
         ),
     ]
     results = []

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -210,6 +211,22 @@ def well_behaved_calls(  # noqa: PLR0913 (the knobs of one client)
         for channel in opened:
             channel.close()
     return CallStats(ok, failed, tuple(latencies))
+
+
+_METRICS_AT = re.compile(r"metrics (?:of all workers )?on (http://\S+/metrics)")
+
+
+def scrape_metrics(server: ServerProcess, timeout: float = 10.0) -> str:
+    """Return the Prometheus text a server process serves on the metrics address it logged."""
+    deadline = time.monotonic() + timeout
+    while (found := _METRICS_AT.search(server.output)) is None:
+        if time.monotonic() > deadline:
+            message = f"the server logged no metrics address:\n{server.output[-3000:]}"
+            raise RuntimeError(message)
+        time.sleep(0.05)
+    with urllib.request.urlopen(found[1], timeout=timeout) as response:  # noqa: S310 (loopback)
+        text: str = response.read().decode("utf-8")
+    return text
 
 
 def rss_bytes(pid: int) -> int:

@@ -82,6 +82,22 @@ def prophylaxis_plan() -> pb.PlanRegimenRequest:
     return request
 
 
+def bariatric_plan() -> pb.PlanRegimenRequest:
+    """Hydroxocobalamin after a sleeve gastrectomy, confirmed deficiency: standard loading, then
+    maintenance every 2-3 months."""
+    request = pb.PlanRegimenRequest()
+    profile = request.profile
+    profile.formulation = pb.FORMULATION_HYDROXOCOBALAMIN_1000_MCG_PER_ML
+    profile.age_years = 44
+    profile.deficiency_status = pb.DEFICIENCY_STATUS_CONFIRMED
+    profile.neurological_involvement = pb.NEUROLOGICAL_INVOLVEMENT_ABSENT
+    profile.bariatric_procedure = pb.BARIATRIC_PROCEDURE_SLEEVE
+    profile.platelets_10e9_per_l = 260.0
+    set_date(request.start_date, START)
+    set_date(request.horizon_date, datetime.date(2027, 1, 31))
+    return request
+
+
 def referral_plan() -> pb.PlanRegimenRequest:
     """Age 12 with a contraindication: a referral instead of a plan."""
     request = pb.PlanRegimenRequest()
@@ -108,6 +124,30 @@ def typical_check() -> pb.CheckRegimenRequest:
     return request
 
 
+def neurological_check() -> pb.CheckRegimenRequest:
+    """Monthly maintenance proposed with six loading doses, for the neurological profile."""
+    request = pb.CheckRegimenRequest()
+    request.profile.CopyFrom(neurological_plan().profile)
+    regimen = request.regimen
+    regimen.dose_per_injection_mcg = 1000.0
+    regimen.maintenance_interval_months = 1.0
+    for days in (0, 2, 4, 7, 9, 11):
+        set_date(regimen.loading_dates.add(), START + datetime.timedelta(days=days))
+    return request
+
+
+def bariatric_check() -> pb.CheckRegimenRequest:
+    """1000 mcg every 3 months after the standard loading, for the bariatric profile."""
+    request = pb.CheckRegimenRequest()
+    request.profile.CopyFrom(bariatric_plan().profile)
+    regimen = request.regimen
+    regimen.dose_per_injection_mcg = 1000.0
+    regimen.maintenance_interval_months = 3.0
+    for days in (0, 2, 4, 7, 9, 11):
+        set_date(regimen.loading_dates.add(), START + datetime.timedelta(days=days))
+    return request
+
+
 def typical_course() -> pb.AssessCourseRequest:
     """Maintenance after eight injections, with two lab results, four months in."""
     request = pb.AssessCourseRequest()
@@ -122,6 +162,33 @@ def typical_course() -> pb.AssessCourseRequest:
         result.homocysteine_umol_per_l = homocysteine
         result.b12_ng_per_l = 420.0
     request.stop_requested = True
+    return request
+
+
+def neurological_course() -> pb.AssessCourseRequest:
+    """Alternate-day loading, neurological involvement improving, three weeks in."""
+    request = pb.AssessCourseRequest()
+    request.profile.CopyFrom(neurological_plan().profile)
+    set_date(request.start_date, START)
+    set_date(request.reference_date, START + datetime.timedelta(days=21))
+    for days in range(0, 21, 2):
+        set_date(request.injection_dates.add(), START + datetime.timedelta(days=days))
+    request.neurological_status = pb.COURSE_NEUROLOGICAL_STATUS_IMPROVING
+    return request
+
+
+def bariatric_course() -> pb.AssessCourseRequest:
+    """Maintenance every 3 months after a sleeve gastrectomy, a year in, one lab result."""
+    request = pb.AssessCourseRequest()
+    request.profile.CopyFrom(bariatric_plan().profile)
+    set_date(request.start_date, START)
+    set_date(request.reference_date, datetime.date(2027, 2, 1))
+    for days in (0, 2, 4, 7, 9, 11, 100, 190, 280):
+        set_date(request.injection_dates.add(), START + datetime.timedelta(days=days))
+    result = request.lab_results.add()
+    set_date(result.date, datetime.date(2026, 10, 1))
+    result.b12_ng_per_l = 510.0
+    result.homocysteine_umol_per_l = 9.1
     return request
 
 
@@ -146,6 +213,47 @@ def calls() -> tuple[Call, ...]:
         Call("course", COURSE_PATH, typical_course(), pb.AssessCourseResponse),
         Call("rules", RULES_PATH, pb.DescribeRuleSetRequest(), pb.DescribeRuleSetResponse),
     )
+
+
+def benchmark_cases() -> tuple[Call, ...]:
+    """Return the benchmark's requests: each operation with three representative ones (standard,
+    neurological, hydroxocobalamin after bariatric surgery)."""
+    return (
+        Call("plan-standard", PLAN_PATH, typical_plan(), pb.PlanRegimenResponse),
+        Call("plan-neurological", PLAN_PATH, neurological_plan(), pb.PlanRegimenResponse),
+        Call("plan-bariatric", PLAN_PATH, bariatric_plan(), pb.PlanRegimenResponse),
+        Call("check-standard", CHECK_PATH, typical_check(), pb.CheckRegimenResponse),
+        Call("check-neurological", CHECK_PATH, neurological_check(), pb.CheckRegimenResponse),
+        Call("check-bariatric", CHECK_PATH, bariatric_check(), pb.CheckRegimenResponse),
+        Call("course-standard", COURSE_PATH, typical_course(), pb.AssessCourseResponse),
+        Call("course-neurological", COURSE_PATH, neurological_course(), pb.AssessCourseResponse),
+        Call("course-bariatric", COURSE_PATH, bariatric_course(), pb.AssessCourseResponse),
+    )
+
+
+def expected_response(call: Call) -> Message:
+    """Return the server's answer to ``call``, built here by the kernel and the server's
+    translation layer (raise ``ValueError`` for a request that is not valid)."""
+    import kernel  # noqa: PLC0415 (only the benchmark's echo and checks need the kernel)
+    from kernel.model import InvalidInput  # noqa: PLC0415
+    from server.grpc import translate  # noqa: PLC0415
+
+    if call.path == PLAN_PATH:
+        return expected_plan_response(call.request)  # type: ignore[arg-type]
+    if call.path == CHECK_PATH:
+        decoded_check = translate.decode_check_request(call.request)  # type: ignore[arg-type]
+        outcome: object = kernel.check_regimen(decoded_check.value)
+        violations = decoded_check.violations
+    else:
+        decoded_course = translate.decode_course_request(call.request)  # type: ignore[arg-type]
+        outcome = kernel.assess_course(decoded_course.value)
+        violations = decoded_course.violations
+    if violations or isinstance(outcome, InvalidInput):
+        message = f"the benchmark request {call.name} is not valid"
+        raise ValueError(message)
+    response = call.response_type()
+    translate.encode(outcome, response)
+    return response
 
 
 def expected_plan_response(

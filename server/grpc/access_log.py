@@ -1,27 +1,42 @@
-"""The access log: one line per call with its method, status code and latency, nothing else.
+"""Every call recorded: Prometheus metrics always, and an access-log line per call when asked.
 
-Requests and responses carry patient facts, so neither is ever logged, nor is the peer's
-address or metadata. A call to a method the server does not have is logged too, with its
-status (UNIMPLEMENTED); its method name comes from the caller, so it is logged only as far as
-it is a plausible name (``METHOD_SHOWN`` characters of letters, digits and ``._/-``; anything
-else becomes ``?``). Calls the gRPC core turns away before they reach the application (an
-oversized message, the concurrent-call limit, a server that is stopping) do not reach this
-interceptor.
+``CallRecorder`` wraps each method's handler once. When a call ends it records its method,
+status code and latency in the metrics (``server.grpc.metrics``) and, with the access log on
+(``--access-log true``; off by default), in one line of the ``b12_dosing.access`` logger:
+
+    method=/b12.dosing.v1.DosingService/CheckRegimen code=OK latency_ms=0.307
+
+Requests and responses carry patient facts, so neither is ever logged nor measured, nor is the
+peer's address or metadata. A call to a method the server does not have is recorded too, with
+its status (UNIMPLEMENTED): in the metrics as method ``unknown``; in the log with its name shown
+only as far as it is a plausible name (``METHOD_SHOWN`` characters of letters, digits and
+``._/-``; anything else becomes ``?``). Calls the gRPC core turns away before they reach the
+application (an oversized message, the concurrent-call limit, a server that is stopping) are
+not seen here.
+
+The server process writes the access log through ``BufferedAccessLog``: lines are kept in memory
+and written in one go when ``BUFFERED_LINES`` have gathered, every ``FLUSH_SECONDS`` and at exit,
+so that a call never waits for a write to standard error.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import logging.handlers
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import grpc
 
+from server.grpc.metrics import CallMetrics
+
 LOGGER_NAME: Final = "b12_dosing.access"
 METHOD_SHOWN: Final = 120
+BUFFERED_LINES: Final = 512
+FLUSH_SECONDS: Final = 1.0
 _NOT_A_NAME: Final = re.compile(r"[^A-Za-z0-9._/\-]")
 _log = logging.getLogger(LOGGER_NAME)
 
@@ -42,14 +57,23 @@ def code_name(context: grpc.aio.ServicerContext[Any, Any], *, failed: bool) -> s
     return str(code.name)
 
 
-def _record(method: str, code: str, started: float) -> None:
-    _log.info(
-        "method=%s code=%s latency_ms=%.3f", method, code, (time.perf_counter() - started) * 1000
-    )
+class _Ending:
+    """What to do when a call of one method ends: the metrics, and the log line if asked."""
+
+    def __init__(self, method: str, metrics: CallMetrics, *, access_log: bool) -> None:
+        self._method = method
+        self._metrics = metrics
+        self._access_log = access_log
+
+    def __call__(self, code: str, started: float) -> None:
+        seconds = time.perf_counter() - started
+        self._metrics.recorder(self._method, code)(seconds)
+        if self._access_log:
+            _log.info("method=%s code=%s latency_ms=%.3f", self._method, code, seconds * 1000)
 
 
-def _coroutine(method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-    async def logged(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: ANN401
+def _coroutine(ending: _Ending, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    async def recorded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: ANN401
         started = time.perf_counter()
         code = "CANCELLED"  # what is left when the call is cancelled mid-way
         try:
@@ -59,14 +83,14 @@ def _coroutine(method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable
             code = code_name(context, failed=True)
             raise
         finally:
-            _record(method, code, started)
+            ending(code, started)
         return response
 
-    return logged
+    return recorded
 
 
-def _generator(method: str, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
-    async def logged(
+def _generator(ending: _Ending, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
+    async def recorded(
         request: Any,  # noqa: ANN401 (any request)
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[Any]:
@@ -80,24 +104,27 @@ def _generator(method: str, behavior: Callable[..., AsyncIterator[Any]]) -> Call
             code = code_name(context, failed=True)
             raise
         finally:
-            _record(method, code, started)
+            ending(code, started)
 
-    return logged
+    return recorded
 
 
-def _wrap_behavior(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap_behavior(ending: _Ending, behavior: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.isasyncgenfunction(behavior):
-        return _generator(method, behavior)
-    return _coroutine(method, behavior)
+        return _generator(ending, behavior)
+    return _coroutine(ending, behavior)
 
 
 # The stubs make ServerInterceptor generic; the run-time class is not, so it cannot be subscripted.
-class AccessLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Logs every call that reaches the application: method, status code and latency. Each
-    method's handler is wrapped once, not once per call."""
+class CallRecorder(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Records every call that reaches the application: method, status code and latency, in the
+    metrics and (with ``access_log``) in the access log. Each method's handler is wrapped once,
+    not once per call."""
 
-    def __init__(self) -> None:
-        """Start with no handler wrapped."""
+    def __init__(self, metrics: CallMetrics, *, access_log: bool) -> None:
+        """Record into ``metrics``; write a line per call when ``access_log``."""
+        self._metrics = metrics
+        self._access_log = access_log
         self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
 
     async def intercept_service(  # type: ignore[override] # (the stubs forget None: no such method)
@@ -107,23 +134,29 @@ class AccessLogInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg
         ],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        """Return the handler of the call, whatever its kind, wrapped in the access log; log
-        a call to an unknown method at once."""
+        """Return the handler of the call, whatever its kind, wrapped in the recorder; record a
+        call to an unknown method at once."""
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None:
-            _record(shown_method(method), grpc.StatusCode.UNIMPLEMENTED.name, time.perf_counter())
+            code = grpc.StatusCode.UNIMPLEMENTED.name
+            self._metrics.recorder(method, code, known=False)(0.0)
+            if self._access_log:
+                _log.info("method=%s code=%s latency_ms=0.000", shown_method(method), code)
             return None
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = _wrap(method, handler)
+        ending = _Ending(method, self._metrics, access_log=self._access_log)
+        wrapped = _wrap(ending, handler)
         self._wrapped[method] = (handler, wrapped)
         return wrapped
 
 
-def _wrap(method: str, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
-    """Return ``handler`` with its behaviour wrapped in the access log."""
+def _wrap(
+    ending: _Ending, handler: grpc.RpcMethodHandler[Any, Any]
+) -> grpc.RpcMethodHandler[Any, Any]:
+    """Return ``handler`` with its behaviour wrapped in the recorder."""
     kinds = (
         (handler.unary_unary, grpc.unary_unary_rpc_method_handler),
         (handler.unary_stream, grpc.unary_stream_rpc_method_handler),
@@ -133,8 +166,29 @@ def _wrap(method: str, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMeth
     for behavior, build in kinds:
         if behavior is not None:
             return build(
-                _wrap_behavior(method, behavior),
+                _wrap_behavior(ending, behavior),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
     return handler  # pragma: no cover (every handler has one of the four kinds)
+
+
+class BufferedAccessLog:
+    """The access log's own handler: lines kept in memory and written together."""
+
+    def __init__(self, stream: IO[str], formatter: logging.Formatter) -> None:
+        """Write to ``stream`` with ``formatter``."""
+        target = logging.StreamHandler(stream)
+        target.setFormatter(formatter)
+        self._buffer = logging.handlers.MemoryHandler(
+            BUFFERED_LINES, flushLevel=logging.CRITICAL, target=target, flushOnClose=True
+        )
+
+    def install(self) -> None:
+        """Send the access log's lines here (and only here)."""
+        _log.addHandler(self._buffer)
+        _log.propagate = False
+
+    def flush(self) -> None:
+        """Write the lines kept so far."""
+        self._buffer.flush()

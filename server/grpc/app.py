@@ -29,9 +29,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 import kernel as kernel_package
-from server.grpc.access_log import AccessLogInterceptor
+from server.grpc.access_log import CallRecorder
 from server.grpc.config import ServerConfig, TlsFiles
 from server.grpc.health import HealthServicer
+from server.grpc.metrics import CallMetrics
 from server.grpc.request_decoding import RequestDecodingInterceptor
 from server.grpc.service import SERVICE_NAME, DosingServicer, KernelPort
 
@@ -77,12 +78,12 @@ def interceptors(
     config: ServerConfig, receiving: RequestDecodingInterceptor | None = None
 ) -> list[grpc.aio.ServerInterceptor[Any, Any]]:
     """Return the server's interceptors, outermost first (the benchmark's echo can use the
-    same): the access log sees the calls whose request was malformed or never arrived."""
-    found: list[grpc.aio.ServerInterceptor[Any, Any]] = (
-        [AccessLogInterceptor()] if config.access_log else []
-    )
-    found.append(receiving or RequestDecodingInterceptor(config.receive_timeout_seconds))
-    return found
+    same): the metrics and the access log see the calls whose request was malformed or never
+    arrived."""
+    return [
+        CallRecorder(CallMetrics(), access_log=config.access_log),
+        receiving or RequestDecodingInterceptor(config.receive_timeout_seconds),
+    ]
 
 
 def credentials(tls: TlsFiles) -> grpc.ServerCredentials:

@@ -73,8 +73,11 @@ class ServerConfig:
     drain_seconds: float = 0.0
     # Then: seconds for the calls in progress to finish before they are cancelled.
     grace_seconds: float = 10.0
-    # One log line per call (method, status code, latency; never request or response content).
-    access_log: bool = True
+    # One log line per call (method, status code, latency; never request or response content),
+    # buffered. Off by default: the metrics count every call by method and status code.
+    access_log: bool = False
+    # host:port of the Prometheus metrics (http://ADDRESS/metrics); empty: not served.
+    metrics_address: str = ""
     log_level: str = "INFO"
     # Let several server processes share the port (SO_REUSEPORT), one per core. Off by default,
     # so that a second server on a taken port fails instead of silently sharing it.
@@ -142,6 +145,7 @@ _CONVERTERS: Final[Mapping[str, Callable[[str], Any]]] = {
     "drain_seconds": float,
     "grace_seconds": float,
     "access_log": _parse_bool,
+    "metrics_address": str,
     "log_level": str,
     "reuse_port": _parse_bool,
     "tls_cert": Path,
@@ -171,7 +175,8 @@ _HELP: Final = {
     "handshake_timeout_seconds": "seconds a new connection has to finish its handshake (TLS)",
     "drain_seconds": "on SIGTERM/SIGINT, seconds to report NOT_SERVING before stopping",
     "grace_seconds": "then, seconds for calls in progress to finish",
-    "access_log": "log method, status and latency of every call (true/false)",
+    "access_log": "log method, status and latency of every call, buffered (true/false)",
+    "metrics_address": "host:port to serve Prometheus metrics on, at /metrics (empty: none)",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "reuse_port": "share the port with other server processes (true/false)",
     "tls_cert": "PEM certificate chain: serve TLS (with --tls-key)",

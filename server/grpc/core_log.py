@@ -21,6 +21,8 @@ import threading
 import time
 from typing import Final
 
+from server.grpc.metrics import HANDSHAKES_FAILED
+
 HANDSHAKE_FAILED: Final = b"Handshake failed"
 REPORT_SECONDS: Final = 10.0
 _READ_BYTES: Final = 65536
@@ -81,6 +83,7 @@ class CoreLogFilter:
             return False
         with self._lock:
             self._failed += 1
+        HANDSHAKES_FAILED.inc()
         return True
 
     def report(self) -> None:

@@ -19,12 +19,15 @@ from collections.abc import Callable, Sequence
 import kernel as kernel_package
 from kernel.rules import RULE_SET_VERSION
 from server.grpc import config as configuration
+from server.grpc import metrics
+from server.grpc.access_log import FLUSH_SECONDS, BufferedAccessLog
 from server.grpc.app import AsyncDosingServer, BindError, build_server, new_event_loop
 from server.grpc.config import ServerConfig
 from server.grpc.core_log import CoreLogFilter
 from server.grpc.service import SERVICE_NAME, KernelPort
 
 _log = logging.getLogger("b12_dosing.server")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 EXIT_OK = 0
 EXIT_CANNOT_SERVE = 1
@@ -51,6 +54,14 @@ async def serve(config: ServerConfig, kernel: KernelPort, on_started: OnStarted 
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    if config.metrics_address:
+        try:
+            metrics_port = metrics.serve(config.metrics_address)
+        except (OSError, ValueError) as error:
+            _log.error("cannot serve metrics on %s: %s", config.metrics_address, error)
+            return EXIT_CANNOT_SERVE
+        host = metrics.split_address(config.metrics_address)[0]
+        _log.info("metrics on http://%s:%d/metrics", host, metrics_port)
     await server.start()
     if on_started is not None:
         on_started(server)
@@ -85,14 +96,33 @@ def main(
     config = configuration.load(argv)
     core_log = CoreLogFilter()
     core_log.install()
-    logging.basicConfig(
-        level=config.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=config.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    access_log = BufferedAccessLog(sys.stderr, logging.Formatter(LOG_FORMAT))
+    if config.access_log:
+        access_log.install()
     loop = new_event_loop()
+    flushing = _PeriodicFlush(loop, access_log) if config.access_log else None
     try:
         return loop.run_until_complete(serve(config, kernel, on_started))
     finally:
+        if flushing is not None:
+            flushing.cancel()
+        access_log.flush()
         loop.close()
         core_log.report()
+
+
+class _PeriodicFlush:
+    """Writes the access log's buffered lines every ``FLUSH_SECONDS`` from the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, access_log: BufferedAccessLog) -> None:
+        self._loop = loop
+        self._access_log = access_log
+        self._handle = loop.call_later(FLUSH_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        self._access_log.flush()
+        self._handle = self._loop.call_later(FLUSH_SECONDS, self._flush)
+
+    def cancel(self) -> None:
+        self._handle.cancel()

@@ -46,6 +46,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ from typing import Final
 
 from kernel import model
 from server.grpc import config as configuration
+from server.grpc import metrics
 from server.grpc.service import KernelPort
 
 _log = logging.getLogger("b12_dosing.workers")
@@ -562,9 +564,23 @@ def launch(argv: Sequence[str] | None, module: str, prog: str) -> int:
     except (OSError, ValueError) as error:
         _log.error("cannot listen on %s: %s", config.address, error)
         return EXIT_FAILED
-    with holder if holder is not None else contextlib.nullcontext():
+    with (
+        holder if holder is not None else contextlib.nullcontext(),
+        tempfile.TemporaryDirectory(prefix="b12-metrics-") as metrics_dir,
+    ):
+        # Every worker records its metrics into files here; the launcher serves their sum.
+        os.environ[metrics.MULTIPROCESS_ENV] = metrics_dir
+        if config.metrics_address:
+            try:
+                metrics_port = metrics.serve(config.metrics_address)
+            except (OSError, ValueError) as error:
+                _log.error("cannot serve metrics on %s: %s", config.metrics_address, error)
+                return EXIT_FAILED
+            host = metrics.split_address(config.metrics_address)[0]
+            _log.info("metrics of all workers on http://%s:%d/metrics", host, metrics_port)
         commands = [
-            worker_command(module, options, index, address) for index in range(options.workers)
+            [*worker_command(module, options, index, address), "--metrics-address", ""]
+            for index in range(options.workers)
         ]
         _log.info("serving %s with %d workers", address, options.workers)
         stop_timeout = config.drain_seconds + config.grace_seconds + STOP_MARGIN_SECONDS

@@ -1,7 +1,8 @@
 """No patient data in any log line, at any log level.
 
 Sentinel patient values (distinctive decimals and dates no other part of the output can
-produce) go through every RPC, valid and invalid, to a server process logging at DEBUG, with
+produce) go through every RPC, valid and invalid, to a server process logging at DEBUG, with its
+access log on and its Prometheus metrics served (both are searched), with
 gRPC's own logging at DEBUG too (``GRPC_VERBOSITY=DEBUG``; gRPC's Python loggers follow the
 root level). Everything the process writes, standard output and error, is searched for every
 written form of every sentinel. A second server runs over a kernel that fails on purpose with an
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -181,17 +183,29 @@ DEBUG_ENV = {"GRPC_VERBOSITY": "DEBUG"}
 def test_sentinel_patient_values_reach_no_log_line_at_debug(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    command = harness.workers_command("--workers", "1", "--log-level", "DEBUG", optimize=False)
+    command = harness.workers_command(
+        *("--workers", "1", "--log-level", "DEBUG", "--access-log", "true"),
+        *("--metrics-address", "127.0.0.1:0"),
+        optimize=False,
+    )
     with harness.serving(command, env=DEBUG_ENV) as server:
         codes = _send_everything(server.target)
+        time.sleep(1.5)  # the access log is written every second
+        metrics = harness.scrape_metrics(server)
         code = server.stop()
     output = server.output
-    leaks = _leaks(output)
+    leaks = _leaks(output) + _leaks(metrics)
     access_lines = output.count("b12_dosing.access")
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("grpc_server_handled_total{")
+    )
     _report(
         capsys,
         f"{sum(codes.values())} calls ({dict(codes)}); {len(output.splitlines())} log lines at "
-        f"DEBUG, {access_lines} access-log lines; sentinel forms found: {leaks}",
+        f"DEBUG, {access_lines} access-log lines; {counted:g} calls in the metrics "
+        f"({len(metrics.splitlines())} lines); sentinel forms found: {leaks}",
     )
     # The search can fail: the same text with the values in it is found.
     assert _leaks(f"{PLATELETS} {START} {START!r} year: 2031 29/07/2031") != []
@@ -200,6 +214,7 @@ def test_sentinel_patient_values_reach_no_log_line_at_debug(
     # follow too).
     assert "Log level DEBUG is not suitable for production" in output
     assert access_lines >= sum(codes.values()) - codes["reflection"]
+    assert counted >= sum(codes.values()) - codes["reflection"]
     assert codes["OK"] >= 4
     assert codes["INVALID_ARGUMENT"] >= 3
     assert leaks == []

@@ -258,7 +258,9 @@ def test_a_kernel_fault_is_internal_and_neither_status_nor_log_quotes_the_reques
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    server, port = create_server("127.0.0.1:0", ServerConfig(), kernel=FaultyKernel())
+    server, port = create_server(
+        "127.0.0.1:0", ServerConfig(access_log=True), kernel=FaultyKernel()
+    )
     server.start()
     try:
         with DosingClient(f"127.0.0.1:{port}") as client, pytest.raises(DosingError) as raised:
@@ -267,6 +269,7 @@ def test_a_kernel_fault_is_internal_and_neither_status_nor_log_quotes_the_reques
         server.stop(None).wait()
     assert raised.value.code == grpc.StatusCode.INTERNAL
     assert raised.value.message == INTERNAL_MESSAGE
+    _access_records(caplog, 1)  # written once the call has ended
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RuntimeError" in logged
     assert "code=INTERNAL" in logged
@@ -449,6 +452,8 @@ def test_defaults_serve_plaintext_on_localhost_50051() -> None:
     config = configuration.load([], {})
     assert config.address == "127.0.0.1:50051"
     assert config.tls is None
+    assert config.access_log is False  # the metrics count every call
+    assert config.metrics_address == ""
     assert config.max_receive_message_bytes == 256 * 1024
 
 

@@ -12,9 +12,7 @@ and the interceptors. Each figure is the best of five repetitions of ``--calls``
 from __future__ import annotations
 
 import argparse
-import collections
 import datetime
-import functools
 import logging
 import os
 import platform
@@ -33,7 +31,7 @@ from server.grpc import app, translate
 from server.grpc.access_log import CallRecorder
 from server.grpc.config import ServerConfig
 from server.grpc.metrics import CallMetrics
-from server.grpc.request_decoding import RequestDecodingInterceptor
+from server.grpc.request_decoding import Receiving
 from server.grpc.service import DosingServicer
 
 T = TypeVar("T")
@@ -63,9 +61,6 @@ class _Context:
         raise AssertionError
 
 
-_Details = collections.namedtuple("_Details", "method invocation_metadata")  # noqa: PYI024
-
-
 def _finish(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that never suspends (a handler on the success path) to its result."""
     try:
@@ -93,7 +88,7 @@ def _per_call_in_loop(run: Callable[[], Awaitable[object]], calls: int) -> float
         loop.close()
 
 
-def parts(calls: int) -> list[tuple[str, float]]:  # noqa: C901 (one row per part)
+def parts(calls: int) -> list[tuple[str, float]]:
     """Return (part, microseconds per call) for every part of the call."""
     request = workload.typical_plan()
     raw = request.SerializeToString()
@@ -119,21 +114,17 @@ def parts(calls: int) -> list[tuple[str, float]]:  # noqa: C901 (one row per par
         request_deserializer=pb.PlanRegimenRequest.FromString,
         response_serializer=pb.PlanRegimenResponse.SerializeToString,
     )
-    details = _Details(workload.PLAN_PATH, ())
 
-    def pipeline(interceptors: list[Any]) -> Callable[[], Awaitable[object]]:
-        async def resolve(_details: object) -> object:
-            return handler
-
-        async def chain(index: int, call_details: object) -> Any:  # noqa: ANN401 (a handler)
-            if index == len(interceptors):
-                return await resolve(call_details)
-            return await interceptors[index].intercept_service(
-                functools.partial(chain, index + 1), call_details
-            )
+    def pipeline(
+        *wrappers: Callable[
+            [str, grpc.RpcMethodHandler[Any, Any]], grpc.RpcMethodHandler[Any, Any]
+        ],
+    ) -> Callable[[], Awaitable[object]]:
+        found: Any = handler
+        for wrap in reversed(wrappers):  # the first is outermost, as the server wraps them
+            found = wrap(workload.PLAN_PATH, found)
 
         async def run() -> object:
-            found: Any = await chain(0, details)  # as the server does for every call
             if found.stream_unary is not None:
                 return await found.stream_unary(None, context)
             return await found.unary_unary(found.request_deserializer(raw), context)
@@ -171,24 +162,20 @@ def parts(calls: int) -> list[tuple[str, float]]:  # noqa: C901 (one row per par
         ("no interceptor: parse and a trivial handler", plain),
         (
             "request receiving and decoding interceptor: the same",
-            pipeline([RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS)]),
+            pipeline(Receiving(RECEIVE_TIMEOUT_SECONDS).wrap),
         ),
         (
             "metrics + request receiving and decoding: the same, counted (the default)",
             pipeline(
-                [
-                    CallRecorder(CallMetrics(), access_log=False),
-                    RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS),
-                ]
+                CallRecorder(CallMetrics(), access_log=False).wrap,
+                Receiving(RECEIVE_TIMEOUT_SECONDS).wrap,
             ),
         ),
         (
             "metrics and access log + receiving and decoding: the same, with the line",
             pipeline(
-                [
-                    CallRecorder(CallMetrics(), access_log=True),
-                    RequestDecodingInterceptor(RECEIVE_TIMEOUT_SECONDS),
-                ]
+                CallRecorder(CallMetrics(), access_log=True).wrap,
+                Receiving(RECEIVE_TIMEOUT_SECONDS).wrap,
             ),
         ),
     ]

@@ -57,7 +57,7 @@ class Echo:
         self._counter.add()
         return self._response
 
-    def register(self, server: grpc.aio.Server) -> None:
+    def register(self, server: Any) -> None:  # noqa: ANN401 (a grpc.aio.Server or app.Registrar)
         """Serve PlanRegimen on ``server``, registered as the generated code registers it."""
         handlers = {
             "PlanRegimen": grpc.unary_unary_rpc_method_handler(
@@ -68,18 +68,21 @@ class Echo:
         }
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
         # Not in the type stubs (grpcio >= 1.62): a method lookup without the generic handlers.
-        server.add_registered_method_handlers(SERVICE, handlers)  # type: ignore[attr-defined]
+        server.add_registered_method_handlers(SERVICE, handlers)
 
 
 async def serve(config: ServerConfig, counter: workers.CallCounter, health_fd: int | None) -> int:
     """Serve the echo with the server's options until SIGTERM or SIGINT."""
-    with_interceptors = os.environ.get(INTERCEPTORS_ENV) == "1"
     server = grpc.aio.server(
-        interceptors=app.interceptors(config) if with_interceptors else None,
-        options=app.server_options(config),
-        maximum_concurrent_rpcs=config.max_concurrent_rpcs,
+        options=app.server_options(config), maximum_concurrent_rpcs=config.max_concurrent_rpcs
     )
-    Echo(expected_plan_response(), counter).register(server)
+    echo = Echo(expected_plan_response(), counter)
+    if os.environ.get(INTERCEPTORS_ENV) == "1":  # the server's wrapping of every handler
+        registrar = app.Registrar(server, config)
+        echo.register(registrar)
+        registrar.finish()
+    else:
+        echo.register(server)
     try:
         app.bind(server, config.address, config.tls)
     except app.BindError as error:

@@ -1,6 +1,7 @@
 """Every call recorded: Prometheus metrics always, and an access-log line per call when asked.
 
-``CallRecorder`` wraps each method's handler once. When a call ends it records its method,
+``CallRecorder`` wraps each method's handler once, when it is registered (``server.grpc.app``).
+When a call ends it records its method,
 status code and latency in the metrics (``server.grpc.metrics``) and, with the access log on
 (``--access-log true``; off by default), in one line of the ``b12_dosing.access`` logger:
 
@@ -115,42 +116,47 @@ def _wrap_behavior(ending: _Ending, behavior: Callable[..., Any]) -> Callable[..
     return _coroutine(ending, behavior)
 
 
-# The stubs make ServerInterceptor generic; the run-time class is not, so it cannot be subscripted.
-class CallRecorder(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class CallRecorder:
     """Records every call that reaches the application: method, status code and latency, in the
-    metrics and (with ``access_log``) in the access log. Each method's handler is wrapped once,
-    not once per call."""
+    metrics and (with ``access_log``) in the access log."""
 
     def __init__(self, metrics: CallMetrics, *, access_log: bool) -> None:
         """Record into ``metrics``; write a line per call when ``access_log``."""
         self._metrics = metrics
         self._access_log = access_log
-        self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
 
-    async def intercept_service(  # type: ignore[override] # (the stubs forget None: no such method)
-        self,
-        continuation: Callable[
-            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
-        ],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        """Return the handler of the call, whatever its kind, wrapped in the recorder; record a
-        call to an unknown method at once."""
-        handler = await continuation(handler_call_details)
+    def wrap(
+        self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        """Return the handler of ``method``, whatever its kind, wrapped in the recorder."""
+        return _wrap(_Ending(method, self._metrics, access_log=self._access_log), handler)
+
+    def unknown_methods(self) -> grpc.GenericRpcHandler[Any, Any]:
+        """Return the handler of every method the server does not have (register it last): it
+        records the call and ends it with UNIMPLEMENTED, as the server would."""
+        return _UnknownMethods(self._metrics, access_log=self._access_log)
+
+
+class _UnknownMethods(grpc.GenericRpcHandler):  # type: ignore[type-arg] # (not generic at run time)
+    def __init__(self, metrics: CallMetrics, *, access_log: bool) -> None:
+        self._metrics = metrics
+        self._access_log = access_log
+
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler[Any, Any]:
         method = handler_call_details.method
-        if handler is None:
-            code = grpc.StatusCode.UNIMPLEMENTED.name
-            self._metrics.recorder(method, code, known=False)(0.0)
-            if self._access_log:
-                _log.info("method=%s code=%s latency_ms=0.000", shown_method(method), code)
-            return None
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        ending = _Ending(method, self._metrics, access_log=self._access_log)
-        wrapped = _wrap(ending, handler)
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped
+        code = grpc.StatusCode.UNIMPLEMENTED
+        self._metrics.recorder(method, code.name, known=False)(0.0)
+        if self._access_log:
+            _log.info("method=%s code=%s latency_ms=0.000", shown_method(method), code.name)
+
+        async def unimplemented(
+            _requests: object, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> None:
+            await context.abort(code, "Method not found!")
+
+        return grpc.stream_stream_rpc_method_handler(unimplemented)
 
 
 def _wrap(

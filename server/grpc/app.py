@@ -19,23 +19,25 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import grpc
 import uvloop
 from b12.dosing.v1 import dosing_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 import kernel as kernel_package
 from server.grpc.access_log import CallRecorder
 from server.grpc.config import ServerConfig, TlsFiles
 from server.grpc.health import HealthServicer
 from server.grpc.metrics import CallMetrics
-from server.grpc.request_decoding import RequestDecodingInterceptor
+from server.grpc.request_decoding import Receiving
 from server.grpc.service import SERVICE_NAME, DosingServicer, KernelPort
 
+# The asyncio reflection servicer (``reflection.aio`` is not in the type stubs).
+AsyncReflectionServicer: Final[Any] = getattr(reflection, "aio").ReflectionServicer  # noqa: B009
 # What reflection lists.
 REFLECTED_SERVICES: Final = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
 # A client that pings more often than the policy allows is sent GOAWAY after this many pings.
@@ -74,16 +76,47 @@ def server_options(config: ServerConfig) -> list[tuple[str, int]]:
     ]
 
 
-def interceptors(
-    config: ServerConfig, receiving: RequestDecodingInterceptor | None = None
-) -> list[grpc.aio.ServerInterceptor[Any, Any]]:
-    """Return the server's interceptors, outermost first (the benchmark's echo can use the
-    same): the metrics and the access log see the calls whose request was malformed or never
-    arrived."""
-    return [
-        CallRecorder(CallMetrics(), access_log=config.access_log),
-        receiving or RequestDecodingInterceptor(config.receive_timeout_seconds),
-    ]
+class Registrar:
+    """Registers handlers on a server wrapped once, at registration, in the call recorder
+    (metrics, access log) and in request receiving: so that no interceptor runs per call. Pass
+    it where the generated ``add_*Servicer_to_server`` functions want a server; call
+    ``finish()`` last, which adds the handler of unknown methods.
+
+    The generated code registers each service twice, as generic handlers and as registered
+    methods; the server looks registered methods up first, so the wrapped registered methods are
+    what answers, and the generic handlers only ever see unknown methods (they return ``None``
+    for those, and the last handler records them)."""
+
+    def __init__(self, server: grpc.aio.Server, config: ServerConfig) -> None:
+        """Register on ``server``, recording and receiving as ``config`` says."""
+        self._server = server
+        self.recorder = CallRecorder(CallMetrics(), access_log=config.access_log)
+        self.receiving = Receiving(config.receive_timeout_seconds)
+
+    def wrap(
+        self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        """Return the handler of ``method`` as the server runs it (the echo uses it too)."""
+        return self.recorder.wrap(method, self.receiving.wrap(method, handler))
+
+    def add_generic_rpc_handlers(
+        self, handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
+    ) -> None:
+        """Add generic handlers as they are (see the class)."""
+        self._server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(
+        self, service: str, handlers: Mapping[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
+        """Register the methods of ``service``, each handler wrapped."""
+        wrapped = {
+            name: self.wrap(f"/{service}/{name}", handler) for name, handler in handlers.items()
+        }
+        self._server.add_registered_method_handlers(service, wrapped)  # type: ignore[attr-defined] # (not in the stubs)
+
+    def finish(self) -> None:
+        """Add the handler of unknown methods, after every other."""
+        self._server.add_generic_rpc_handlers((self.recorder.unknown_methods(),))
 
 
 def credentials(tls: TlsFiles) -> grpc.ServerCredentials:
@@ -120,7 +153,7 @@ class AsyncDosingServer:
         self,
         server: grpc.aio.Server,
         health_servicer: HealthServicer,
-        receiving: RequestDecodingInterceptor,
+        receiving: Receiving,
     ) -> None:
         """Wrap a built gRPC server, its health servicer and its receiving interceptor (see
         ``build_server``)."""
@@ -178,20 +211,22 @@ async def build_server(
     the server and the bound port. Raises ``BindError`` when the address cannot be bound.
     """
     config = config or ServerConfig()
-    receiving = RequestDecodingInterceptor(config.receive_timeout_seconds)
     server = grpc.aio.server(
-        interceptors=interceptors(config, receiving),
-        options=server_options(config),
-        maximum_concurrent_rpcs=config.max_concurrent_rpcs,
+        options=server_options(config), maximum_concurrent_rpcs=config.max_concurrent_rpcs
     )
-    dosing_pb2_grpc.add_DosingServiceServicer_to_server(DosingServicer(kernel), server)
+    registrar = Registrar(server, config)
+    on: Any = registrar  # where the generated code wants a server
+    dosing_pb2_grpc.add_DosingServiceServicer_to_server(DosingServicer(kernel), on)
     health_servicer = HealthServicer()
     for service in ("", SERVICE_NAME):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(REFLECTED_SERVICES, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, on)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+        AsyncReflectionServicer(REFLECTED_SERVICES), on
+    )
+    registrar.finish()
     port = bind(server, address or config.address, config.tls)
-    return AsyncDosingServer(server, health_servicer, receiving), port
+    return AsyncDosingServer(server, health_servicer, registrar.receiving), port
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -19,7 +19,7 @@ handler gives three guarantees the framework does not:
   where it was raised, never by its message (a message may quote the request). The framework
   would instead log the traceback and send the exception's text to the caller.
 
-Handlers are wrapped once per method, not once per call.
+Handlers are wrapped once, when they are registered (``server.grpc.app``), not once per call.
 """
 
 from __future__ import annotations
@@ -107,40 +107,29 @@ def _receiving(  # noqa: PLR0913 (one wrapped method, spelled out)
     return handle
 
 
-# The stubs make ServerInterceptor generic; the run-time class is not, so it cannot be subscripted.
-class RequestDecodingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Receives and parses unary requests in the handler: a receive deadline, INVALID_ARGUMENT
-    for malformed bytes, INTERNAL without content for a fault."""
+class Receiving:
+    """Makes unary handlers receive and parse their request themselves: a receive deadline,
+    INVALID_ARGUMENT for malformed bytes, INTERNAL without content for a fault."""
 
     def __init__(self, receive_timeout_seconds: float) -> None:
         """Wait at most ``receive_timeout_seconds`` for each call's request message."""
         self._receive_timeout_seconds = receive_timeout_seconds
         self.count = CallCount()
-        self._wrapped: dict[str, tuple[object, grpc.RpcMethodHandler[Any, Any]]] = {}
 
-    async def intercept_service(  # type: ignore[override] # (the stubs forget None: no such method)
-        self,
-        continuation: Callable[
-            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
-        ],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        """Return the method's handler, receiving and parsing its request itself (unary
-        requests with a unary response only; the others are returned as they are)."""
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None or handler.request_deserializer is None:
+    def wrap(
+        self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        """Return the handler of ``method`` (``/package.Service/Method``) receiving and parsing
+        its request itself (unary requests with a unary response only; others as they are)."""
+        if handler.unary_unary is None or handler.request_deserializer is None:
             return handler
-        method = handler_call_details.method
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
         parse = handler.request_deserializer
         type_name = method.rsplit("/", 1)[-1] + " request"
         owner = getattr(parse, "__self__", None)
         descriptor = getattr(owner, "DESCRIPTOR", None)
         if descriptor is not None:
             type_name = descriptor.full_name
-        wrapped = grpc.stream_unary_rpc_method_handler(
+        return grpc.stream_unary_rpc_method_handler(
             _receiving(
                 cast("Behavior", handler.unary_unary),
                 parse,
@@ -152,5 +141,3 @@ class RequestDecodingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[ty
             request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped

@@ -2,20 +2,21 @@
 
     python -O -m bench.echo_server --workers 1 --cpus 0 --stats-dir DIR --address 127.0.0.1:0
 
-It serves ``b12.dosing.v1.DosingService/PlanRegimen`` with the same gRPC flavour as the real
-server (``grpc.aio`` on uvloop), the same core options (``server.grpc.app.server_options``:
-message size, calls per connection and per process, keepalive, connection limits) read from
-the same flags and environment variables (``server.grpc.config``), and the same worker-process
-launcher (``server.grpc.workers``, whose health checks it answers). Its handler returns a
-prebuilt response: the real server's answer to the benchmark request
-(``bench.workload.expected_plan_response``). gRPC still parses each request and serialises the
-response, so the difference between the echo and the server is the server's own work per call:
-receiving the request within its deadline, decoding, the kernel, building the response, the
-access log.
+It serves ``b12.dosing.v1.DosingService`` (PlanRegimen, CheckRegimen, AssessCourse) with the
+same gRPC flavour as the real server (``grpc.aio`` on uvloop), the same core options
+(``server.grpc.app.server_options``: message size, calls per connection and per process,
+keepalive, connection limits) read from the same flags and environment variables
+(``server.grpc.config``), and the same worker-process launcher (``server.grpc.workers``, whose
+health checks it answers). Its handler returns a prebuilt response: the real server's answer to
+each benchmark request (``bench.workload.benchmark_cases``, ``bench.workload.expected_response``).
+gRPC still parses each request and serialises the response, so the difference between the echo
+and the server is the server's own work per call: receiving the request within its deadline,
+decoding, the kernel, building the response, the metrics.
 
-With ``B12_ECHO_INTERCEPTORS=1`` in its environment the echo also runs the server's interceptors
-(the access log when it is on, and request receiving and decoding), which separates what they
-cost from what the translation and the kernel cost.
+With ``B12_ECHO_INTERCEPTORS=1`` in its environment the echo's handlers are also wrapped as the
+server's are (``server.grpc.app.Registrar``: the call recorder, and request receiving and
+decoding), which separates what that wrapping costs from what the translation and the kernel
+cost.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
-from b12.dosing.v1 import dosing_pb2 as pb
+from google.protobuf.message import Message
 
-from bench.workload import SERVICE, expected_plan_response
+from bench import workload
+from bench.workload import SERVICE
 from server.grpc import app, workers
 from server.grpc import config as configuration
 from server.grpc.config import ServerConfig
@@ -41,30 +43,46 @@ INTERCEPTORS_ENV = "B12_ECHO_INTERCEPTORS"
 
 
 class Echo:
-    """Answers every PlanRegimen call with one prebuilt response, counting the calls."""
+    """Answers PlanRegimen, CheckRegimen and AssessCourse with prebuilt responses: for each of
+    the benchmark's requests (``bench.workload.benchmark_cases``) the server's own answer to it,
+    found by the request's bytes (gRPC still parses every request and serialises every
+    response); counts the calls."""
 
-    def __init__(self, response: pb.PlanRegimenResponse, counter: workers.CallCounter) -> None:
-        """Answer with ``response``; count in ``counter``."""
-        self._response = response
+    def __init__(self, counter: workers.CallCounter) -> None:
+        """Prepare the answers; count in ``counter``."""
         self._counter = counter
+        self._answers: dict[bytes, Message] = {}
+        self._types: dict[str, tuple[type[Message], type[Message]]] = {}
+        for case in workload.benchmark_cases():
+            self._answers[case.request.SerializeToString()] = workload.expected_response(case)
+            self._types[case.path.rsplit("/", 1)[1]] = (type(case.request), case.response_type)
 
-    async def plan_regimen(
+    async def answer(
         self,
-        request: pb.PlanRegimenRequest,  # noqa: ARG002 (an echo does not read the request)
-        context: grpc.aio.ServicerContext[Any, Any],  # noqa: ARG002
-    ) -> pb.PlanRegimenResponse:
-        """Return the prebuilt response."""
+        request: tuple[Message, Message],
+        context: grpc.aio.ServicerContext[Any, Any],  # noqa: ARG002 (an echo reads nothing)
+    ) -> Message:
+        """Return the prebuilt response found when the request was parsed."""
         self._counter.add()
-        return self._response
+        return request[1]
+
+    def _parser(self, request_type: type[Message]) -> Callable[[bytes], tuple[Message, Message]]:
+        answers = self._answers
+
+        def parse(raw: bytes) -> tuple[Message, Message]:
+            return request_type.FromString(raw), answers[raw]
+
+        return parse
 
     def register(self, server: Any) -> None:  # noqa: ANN401 (a grpc.aio.Server or app.Registrar)
-        """Serve PlanRegimen on ``server``, registered as the generated code registers it."""
+        """Serve the methods on ``server``, registered as the generated code registers them."""
         handlers = {
-            "PlanRegimen": grpc.unary_unary_rpc_method_handler(
-                self.plan_regimen,
-                request_deserializer=pb.PlanRegimenRequest.FromString,
-                response_serializer=pb.PlanRegimenResponse.SerializeToString,
+            method: grpc.unary_unary_rpc_method_handler(
+                self.answer,
+                request_deserializer=self._parser(request_type),
+                response_serializer=response_type.SerializeToString,
             )
+            for method, (request_type, response_type) in self._types.items()
         }
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
         # Not in the type stubs (grpcio >= 1.62): a method lookup without the generic handlers.
@@ -76,7 +94,7 @@ async def serve(config: ServerConfig, counter: workers.CallCounter, health_fd: i
     server = grpc.aio.server(
         options=app.server_options(config), maximum_concurrent_rpcs=config.max_concurrent_rpcs
     )
-    echo = Echo(expected_plan_response(), counter)
+    echo = Echo(counter)
     if os.environ.get(INTERCEPTORS_ENV) == "1":  # the server's wrapping of every handler
         registrar = app.Registrar(server, config)
         echo.register(registrar)

@@ -28,9 +28,7 @@ from b12.dosing.v1 import dosing_pb2 as pb
 import kernel
 from bench import workload
 from server.grpc import app, translate
-from server.grpc.access_log import CallRecorder
 from server.grpc.config import ServerConfig
-from server.grpc.metrics import CallMetrics
 from server.grpc.request_decoding import Receiving
 from server.grpc.service import DosingServicer
 
@@ -166,17 +164,11 @@ def parts(calls: int) -> list[tuple[str, float]]:
         ),
         (
             "metrics + request receiving and decoding: the same, counted (the default)",
-            pipeline(
-                CallRecorder(CallMetrics(), access_log=False).wrap,
-                Receiving(RECEIVE_TIMEOUT_SECONDS).wrap,
-            ),
+            pipeline(app.Registrar(cast("Any", None), ServerConfig(access_log=False)).wrap),
         ),
         (
             "metrics and access log + receiving and decoding: the same, with the line",
-            pipeline(
-                CallRecorder(CallMetrics(), access_log=True).wrap,
-                Receiving(RECEIVE_TIMEOUT_SECONDS).wrap,
-            ),
+            pipeline(app.Registrar(cast("Any", None), ServerConfig(access_log=True)).wrap),
         ),
     ]
     results = []

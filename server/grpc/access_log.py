@@ -33,6 +33,7 @@ from typing import IO, Any, Final
 import grpc
 
 from server.grpc.metrics import CallMetrics
+from server.grpc.request_decoding import code_name
 
 LOGGER_NAME: Final = "b12_dosing.access"
 METHOD_SHOWN: Final = 120
@@ -46,16 +47,6 @@ def shown_method(method: str) -> str:
     """Return ``method`` as it may be logged: at most ``METHOD_SHOWN`` characters of letters,
     digits and ``._/-`` (others become ``?``)."""
     return _NOT_A_NAME.sub("?", method[:METHOD_SHOWN])
-
-
-def code_name(context: grpc.aio.ServicerContext[Any, Any], *, failed: bool) -> str:
-    """Return the name of the status code a call ended with."""
-    # None until the handler set a code or aborted (the stubs say a code is always there).
-    code: grpc.StatusCode | None = context.code()
-    if code is None:
-        # A handler that raised without aborting ends as UNKNOWN; one that returned, as OK.
-        return "UNKNOWN" if failed else "OK"
-    return str(code.name)
 
 
 class _Ending:
@@ -129,7 +120,12 @@ class CallRecorder:
         self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
     ) -> grpc.RpcMethodHandler[Any, Any]:
         """Return the handler of ``method``, whatever its kind, wrapped in the recorder."""
-        return _wrap(_Ending(method, self._metrics, access_log=self._access_log), handler)
+        return _wrap(self.ending(method), handler)
+
+    def ending(self, method: str) -> _Ending:
+        """Return what records a call of ``method`` given its code and start time (for
+        wrappers that already wrap the call, such as request receiving)."""
+        return _Ending(method, self._metrics, access_log=self._access_log)
 
     def unknown_methods(self) -> grpc.GenericRpcHandler[Any, Any]:
         """Return the handler of every method the server does not have (register it last): it

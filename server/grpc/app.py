@@ -96,8 +96,12 @@ class Registrar:
     def wrap(
         self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
     ) -> grpc.RpcMethodHandler[Any, Any]:
-        """Return the handler of ``method`` as the server runs it (the echo uses it too)."""
-        return self.recorder.wrap(method, self.receiving.wrap(method, handler))
+        """Return the handler of ``method`` as the server runs it (the echo uses it too): a
+        unary method in one wrapper that receives its request and records the call, any other
+        in the recorder."""
+        if self.receiving.takes(handler):
+            return self.receiving.wrap(method, handler, self.recorder.ending(method))
+        return self.recorder.wrap(method, handler)
 
     def add_generic_rpc_handlers(
         self, handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
@@ -163,7 +167,7 @@ class AsyncDosingServer:
 
     def calls_in_progress(self) -> int:
         """Return the unary calls in progress (those waiting for their request included)."""
-        return self._receiving.count.in_progress
+        return self._receiving.watch.in_progress
 
     async def start(self) -> None:
         """Start serving; health turns SERVING."""

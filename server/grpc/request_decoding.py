@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -56,40 +57,86 @@ def describe_fault(error: BaseException) -> str:
     return f"{type(error).__qualname__} at {frames}"
 
 
-class CallCount:
-    """The calls in progress in the handlers (waiting for their request included)."""
+Ending = Callable[[str, float], None]  # records a call's status code and start time
 
-    def __init__(self) -> None:
-        """Start at zero."""
+
+class ReceiveWatch:
+    """The calls waiting for their request message, and a sweep, every fifth of the receive
+    time-out, that cancels the wait of those waiting longer than the time-out (cheaper per call
+    than a timer per call: a call only notes when it started waiting)."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        """End waits longer than ``timeout_seconds`` (within a fifth more)."""
+        self.timeout_seconds = timeout_seconds
         self.in_progress = 0
+        self.waiting: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self._sweeping: asyncio.TimerHandle | None = None
+
+    def watch(self, task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> None:
+        """Note that ``task`` starts waiting for its request now."""
+        self.waiting[task] = loop.time()
+        if self._sweeping is None:
+            self._sweeping = loop.call_later(self.timeout_seconds / 5, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        self.expired = {task for task in self.expired if not task.done()}
+        for task, since in list(self.waiting.items()):
+            if now - since >= self.timeout_seconds:
+                del self.waiting[task]
+                self.expired.add(task)
+                task.cancel()
+        self._sweeping = loop.call_later(self.timeout_seconds / 5, self._sweep, loop)
 
 
-def _receiving(  # noqa: PLR0913 (one wrapped method, spelled out)
+def _receiving(  # noqa: C901, PLR0913 (one wrapped method, spelled out)
     behavior: Behavior,
     parse: Callable[[bytes], Any],
     *,
     method: str,
     type_name: str,
-    receive_timeout_seconds: float,
-    count: CallCount,
+    watch: ReceiveWatch,
+    ending: Ending | None,
 ) -> Callable[[object, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]:
     malformed = MALFORMED_MESSAGE.format(type_name)
     missing = MISSING_MESSAGE.format(type_name)
-    late = LATE_MESSAGE.format(receive_timeout_seconds)
+    late = LATE_MESSAGE.format(watch.timeout_seconds)
+    current_task = asyncio.current_task
+    running_loop = asyncio.get_running_loop
+    waiting = watch.waiting
+    now = time.perf_counter
 
     async def handle(_requests: object, context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: ANN401 (any response)
-        count.in_progress += 1
+        started = now()
+        code = "CANCELLED"  # what is left when the call is cancelled mid-way
+        watch.in_progress += 1
         try:
-            return await _serve(context)
+            response = await _serve(context)
+            code = code_name(context, failed=False)
+        except Exception:
+            code = code_name(context, failed=True)
+            raise
         finally:
-            count.in_progress -= 1
+            watch.in_progress -= 1
+            if ending is not None:
+                ending(code, started)
+        return response
 
     async def _serve(context: grpc.aio.ServicerContext[Any, Any]) -> Any:  # noqa: ANN401 (any response)
+        task = current_task()
+        assert task is not None, "a call runs in a task"
+        watch.watch(task, running_loop())
         try:
-            async with asyncio.timeout(receive_timeout_seconds):
-                raw = await context.read()
-        except TimeoutError:
+            raw = await context.read()
+        except asyncio.CancelledError:
+            if task not in watch.expired:
+                raise
+            watch.expired.discard(task)
+            task.uncancel()
             await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, late)
+        finally:
+            waiting.pop(task, None)
         if raw is END_OF_REQUESTS:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, missing)
         try:
@@ -107,21 +154,39 @@ def _receiving(  # noqa: PLR0913 (one wrapped method, spelled out)
     return handle
 
 
+def code_name(context: grpc.aio.ServicerContext[Any, Any], *, failed: bool) -> str:
+    """Return the name of the status code a call ended with."""
+    # None until the handler set a code or aborted (the stubs say a code is always there).
+    code: grpc.StatusCode | None = context.code()
+    if code is None:
+        # A handler that raised without aborting ends as UNKNOWN; one that returned, as OK.
+        return "UNKNOWN" if failed else "OK"
+    return str(code.name)
+
+
 class Receiving:
     """Makes unary handlers receive and parse their request themselves: a receive deadline,
     INVALID_ARGUMENT for malformed bytes, INTERNAL without content for a fault."""
 
     def __init__(self, receive_timeout_seconds: float) -> None:
         """Wait at most ``receive_timeout_seconds`` for each call's request message."""
-        self._receive_timeout_seconds = receive_timeout_seconds
-        self.count = CallCount()
+        self.watch = ReceiveWatch(receive_timeout_seconds)
+
+    @staticmethod
+    def takes(handler: grpc.RpcMethodHandler[Any, Any]) -> bool:
+        """Return whether ``wrap`` changes ``handler`` (a unary request and response)."""
+        return handler.unary_unary is not None and handler.request_deserializer is not None
 
     def wrap(
-        self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
+        self,
+        method: str,
+        handler: grpc.RpcMethodHandler[Any, Any],
+        ending: Ending | None = None,
     ) -> grpc.RpcMethodHandler[Any, Any]:
         """Return the handler of ``method`` (``/package.Service/Method``) receiving and parsing
-        its request itself (unary requests with a unary response only; others as they are)."""
-        if handler.unary_unary is None or handler.request_deserializer is None:
+        its request itself (unary requests with a unary response only; others as they are);
+        ``ending`` is told each call's status code and start time when it ends."""
+        if not self.takes(handler):
             return handler
         parse = handler.request_deserializer
         type_name = method.rsplit("/", 1)[-1] + " request"
@@ -132,11 +197,11 @@ class Receiving:
         return grpc.stream_unary_rpc_method_handler(
             _receiving(
                 cast("Behavior", handler.unary_unary),
-                parse,
+                cast("Callable[[bytes], Any]", parse),
                 method=method.rsplit("/", 1)[-1],
                 type_name=type_name,
-                receive_timeout_seconds=self._receive_timeout_seconds,
-                count=self.count,
+                watch=self.watch,
+                ending=ending,
             ),
             request_deserializer=None,
             response_serializer=handler.response_serializer,

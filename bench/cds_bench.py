@@ -191,10 +191,14 @@ def report(runs: Sequence[CdsRun], command: str) -> list[str]:
     sign_p99_ms = statistics.median(r.p99_us for r in sign) / 1000
     lines += [
         "",
-        f"- order-sign / discovery, same round: p50 {grpc_bench.spread(p50, 2)}, p99 "
-        f"{grpc_bench.spread(p99, 2)} (medians [min-max] over {len(rounds)} rounds)",
-        f"- order-sign at {CONCURRENCY} concurrent: p50 {sign_p50_ms:.2f} ms, p99 "
-        f"{sign_p99_ms:.2f} ms (medians over the rounds)",
+        (
+            f"- order-sign / discovery, same round: p50 {grpc_bench.spread(p50, 2)}, p99 "
+            f"{grpc_bench.spread(p99, 2)} (medians [min-max] over {len(rounds)} rounds)"
+        ),
+        (
+            f"- order-sign at {CONCURRENCY} concurrent: p50 {sign_p50_ms:.2f} ms, p99 "
+            f"{sign_p99_ms:.2f} ms (medians over the rounds)"
+        ),
     ]
     return lines
 

@@ -31,8 +31,9 @@ def bad_request(violations: Sequence[FieldViolation]) -> error_details_pb2.BadRe
     return detail
 
 
-def invalid_argument(violations: Sequence[FieldViolation]) -> grpc.Status:
-    """Return the ``INVALID_ARGUMENT`` status for ``violations`` (never empty)."""
+def invalid_argument_status(violations: Sequence[FieldViolation]) -> status_pb2.Status:
+    """Return the ``google.rpc.Status`` (``INVALID_ARGUMENT`` with its ``BadRequest``) for
+    ``violations`` (never empty): the error of a call, or of one item of a batch."""
     fields = [violation.field for violation in violations]
     shown = ", ".join(fields[:MESSAGE_FIELDS_SHOWN])
     more = len(fields) - MESSAGE_FIELDS_SHOWN
@@ -42,4 +43,14 @@ def invalid_argument(violations: Sequence[FieldViolation]) -> grpc.Status:
     )
     status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message)
     status.details.add().Pack(bad_request(violations))
-    return rpc_status.to_status(status)
+    return status
+
+
+def invalid_argument(violations: Sequence[FieldViolation]) -> grpc.Status:
+    """Return the ``INVALID_ARGUMENT`` status of a call for ``violations`` (never empty)."""
+    return rpc_status.to_status(invalid_argument_status(violations))
+
+
+def internal_status(message: str) -> status_pb2.Status:
+    """Return the ``INTERNAL`` ``google.rpc.Status`` of one item of a batch."""
+    return status_pb2.Status(code=code_pb2.INTERNAL, message=message)

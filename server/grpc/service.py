@@ -12,6 +12,7 @@ parsing the request, and turning a fault into INTERNAL, are done around every ha
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Callable, Collection
 from typing import Any, Final, Literal, NoReturn, Protocol, TypeVar
@@ -19,6 +20,7 @@ from typing import Any, Final, Literal, NoReturn, Protocol, TypeVar
 import grpc
 from b12.dosing.v1 import dosing_pb2 as pb
 from b12.dosing.v1 import dosing_pb2_grpc, export_pb2
+from google.rpc import status_pb2
 
 from kernel import model
 from server.export import fhir, ical
@@ -26,6 +28,8 @@ from server.grpc import errors, translate
 from server.grpc.request_decoding import INTERNAL_MESSAGE, describe_fault
 
 __all__ = ["INTERNAL_MESSAGE", "SERVICE_NAME", "DosingServicer", "KernelPort", "describe_fault"]
+
+_log = logging.getLogger("b12_dosing.server")
 
 SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["DosingService"].full_name
 FHIR_MEDIA_TYPE: Final = "application/fhir+json"
@@ -43,6 +47,7 @@ FHIR_REFERENCE: Final = re.compile(r"[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}")
 LONGEST_SERIES_KEY: Final = 256
 
 RequestT = TypeVar("RequestT")
+ResponseT = TypeVar("ResponseT")
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
@@ -94,6 +99,36 @@ async def _reject_wire_violations(
     if decoded.violations:
         await _abort_invalid(context, translate.merge_violations(decoded, validate(decoded.value)))
     return decoded.value
+
+
+# The most requests one batch call may carry (the proto documents it).
+MAX_BATCH_REQUESTS: Final = 100
+BATCH_TOO_LONG: Final = f"at most {MAX_BATCH_REQUESTS} requests in one call"
+BATCH_EMPTY: Final = "is required: at least one request"
+
+
+async def _reject_oversized_batch(context: Context, count: int) -> None:
+    """End a batch call of no request or more than ``MAX_BATCH_REQUESTS`` with INVALID_ARGUMENT."""
+    if not count:
+        await _abort_invalid(context, (model.FieldViolation("requests", BATCH_EMPTY),))
+    if count > MAX_BATCH_REQUESTS:
+        await _abort_invalid(context, (model.FieldViolation("requests", BATCH_TOO_LONG),))
+
+
+def _item_error(
+    method: str,
+    answer: Callable[[RequestT, ResponseT], tuple[model.FieldViolation, ...]],
+    item: RequestT,
+    into: ResponseT,
+) -> status_pb2.Status | None:
+    """Answer one request of a batch into ``into``; return its own error instead, if any:
+    INVALID_ARGUMENT with its violations, or INTERNAL (logged without content) for a fault."""
+    try:
+        violations = answer(item, into)
+    except Exception as error:  # noqa: BLE001 (a fault fails its item only, without content)
+        _log.error("%s failed on one request: %s", method, describe_fault(error))
+        return errors.internal_status(INTERNAL_MESSAGE)
+    return errors.invalid_argument_status(violations) if violations else None
 
 
 class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
@@ -197,6 +232,90 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
             await _abort_invalid(context, tuple(violations))
         outcome = self._kernel.assess_course(decoded.value)
         return _export_course_response(request, decoded.value, outcome)
+
+    async def BatchPlanRegimens(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.BatchPlanRegimensRequest, context: Context
+    ) -> pb.BatchPlanRegimensResponse:
+        """Plan regimens for many patients (see the proto for the contract)."""
+        await _reject_oversized_batch(context, len(request.requests))
+        response = pb.BatchPlanRegimensResponse()
+        for item in request.requests:
+            result = response.results.add()
+            error = _item_error("BatchPlanRegimens", self._plan_item, item, result.response)
+            if error is not None:
+                result.error.CopyFrom(error)
+        return response
+
+    async def BatchCheckRegimens(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.BatchCheckRegimensRequest, context: Context
+    ) -> pb.BatchCheckRegimensResponse:
+        """Check many proposed regimens (see the proto for the contract)."""
+        await _reject_oversized_batch(context, len(request.requests))
+        response = pb.BatchCheckRegimensResponse()
+        for item in request.requests:
+            result = response.results.add()
+            error = _item_error("BatchCheckRegimens", self._check_item, item, result.response)
+            if error is not None:
+                result.error.CopyFrom(error)
+        return response
+
+    async def BatchAssessCourses(  # noqa: N802 (the RPC's name, fixed by the generated base class)
+        self, request: pb.BatchAssessCoursesRequest, context: Context
+    ) -> pb.BatchAssessCoursesResponse:
+        """Assess many courses (see the proto for the contract)."""
+        await _reject_oversized_batch(context, len(request.requests))
+        response = pb.BatchAssessCoursesResponse()
+        for item in request.requests:
+            result = response.results.add()
+            error = _item_error("BatchAssessCourses", self._course_item, item, result.response)
+            if error is not None:
+                result.error.CopyFrom(error)
+        return response
+
+    def _plan_item(
+        self, item: pb.PlanRegimenRequest, into: pb.PlanRegimenResponse
+    ) -> tuple[model.FieldViolation, ...]:
+        """Answer one plan request of a batch into ``into``; return its violations instead."""
+        decoded = translate.decode_plan_request(item)
+        if decoded.violations:
+            return translate.merge_violations(
+                decoded, self._kernel.validate_plan_request(decoded.value)
+            )
+        outcome = self._kernel.plan_regimen(decoded.value)
+        if isinstance(outcome, model.InvalidInput):
+            return outcome.violations
+        translate.encode_plan_outcome(outcome, into)
+        return ()
+
+    def _check_item(
+        self, item: pb.CheckRegimenRequest, into: pb.CheckRegimenResponse
+    ) -> tuple[model.FieldViolation, ...]:
+        """Answer one check request of a batch into ``into``; return its violations instead."""
+        decoded = translate.decode_check_request(item)
+        if decoded.violations:
+            return translate.merge_violations(
+                decoded, self._kernel.validate_check_request(decoded.value)
+            )
+        outcome = self._kernel.check_regimen(decoded.value)
+        if isinstance(outcome, model.InvalidInput):
+            return outcome.violations
+        translate.encode(outcome, into)
+        return ()
+
+    def _course_item(
+        self, item: pb.AssessCourseRequest, into: pb.AssessCourseResponse
+    ) -> tuple[model.FieldViolation, ...]:
+        """Answer one course request of a batch into ``into``; return its violations instead."""
+        decoded = translate.decode_course_request(item)
+        if decoded.violations:
+            return translate.merge_violations(
+                decoded, self._kernel.validate_course_request(decoded.value)
+            )
+        outcome = self._kernel.assess_course(decoded.value)
+        if isinstance(outcome, model.InvalidInput):
+            return outcome.violations
+        translate.encode(outcome, into)
+        return ()
 
 
 ExportRequest = pb.ExportPlanRequest | pb.ExportCourseScheduleRequest

@@ -27,9 +27,11 @@ import {
   ReferReason,
   Route,
   Severity,
+  MAX_BATCH_REQUESTS,
   createDosingClient,
   date,
   fieldViolations,
+  statusFieldViolations,
   type DosingClient,
   type ProtoDate,
 } from "../src/index.js";
@@ -206,6 +208,34 @@ describe("DosingService from Node", () => {
         for (const violation of violations) {
           assert.ok(violation.description.length > 0);
         }
+        return true;
+      },
+    );
+  });
+
+  it("BatchPlanRegimens: each request its own answer, in order, one bad item failing alone", async () => {
+    const valid = { profile, startDate: date(2025, 1, 6), route: Route.INTRAMUSCULAR };
+    const response = await client.batchPlanRegimens({
+      requests: [valid, { ...valid, profile: { ...profile, ageYears: 177 } }, valid],
+    });
+    assert.deepEqual(
+      response.results.map((result) => result.result.case),
+      ["response", "error", "response"],
+    );
+    const [first, second] = response.results;
+    assert.equal(first?.result.case, "response");
+    if (second?.result.case !== "error") {
+      assert.fail("the second request has an error");
+    }
+    assert.equal(second.result.value.code, Code.InvalidArgument);
+    assert.deepEqual(
+      statusFieldViolations(second.result.value).map((v) => v.field),
+      ["profile.age_years"],
+    );
+    await assert.rejects(
+      client.batchPlanRegimens({ requests: Array(MAX_BATCH_REQUESTS + 1).fill(valid) }),
+      (error: unknown) => {
+        assert.deepEqual(fieldViolations(error)?.map((v) => v.field), ["requests"]);
         return true;
       },
     );

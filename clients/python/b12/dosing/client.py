@@ -13,18 +13,22 @@
                 print(violation.field, violation.description)
 
 Errors are exceptions: ``InvalidRequestError`` for INVALID_ARGUMENT (with every field violation
-of the ``google.rpc.BadRequest`` detail), ``DosingError`` for any other status.
+of the ``google.rpc.BadRequest`` detail), ``DosingError`` for any other status. The batch methods
+(``batch_plan_regimens``, ``batch_check_regimens``, ``batch_assess_courses``: up to
+``MAX_BATCH_REQUESTS`` requests in one call) return one result per request, in order, each its
+response or its own error, which ``result_error`` turns into the same exceptions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Self, cast
 
 import grpc
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from b12.dosing.v1 import dosing_pb2 as pb
@@ -32,6 +36,9 @@ from b12.dosing.v1 import dosing_pb2_grpc
 
 DEFAULT_TARGET: Final = "127.0.0.1:50051"
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
+
+# The most requests one batch call may carry (the server's limit, documented in the proto).
+MAX_BATCH_REQUESTS: Final = 100
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,25 @@ def as_dosing_error(error: grpc.RpcError) -> DosingError:
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InvalidRequestError(message, _violations(call))
     return DosingError(code, message)
+
+
+def result_error(status: status_pb2.Status) -> DosingError:
+    """Return the error of one result of a batch: ``InvalidRequestError`` (with its field
+    violations, paths relative to the request) for INVALID_ARGUMENT, else ``DosingError``."""
+    code = grpc.StatusCode.UNKNOWN
+    for candidate in grpc.StatusCode:
+        if candidate.value[0] == status.code:
+            code = candidate
+    if code != grpc.StatusCode.INVALID_ARGUMENT:
+        return DosingError(code, status.message)
+    violations: list[FieldViolation] = []
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            violations.extend(
+                FieldViolation(item.field, item.description) for item in bad.field_violations
+            )
+    return InvalidRequestError(status.message, tuple(violations))
 
 
 def tls_credentials(
@@ -160,6 +186,43 @@ class DosingClient:
         """Export a course's forward schedule as a FHIR R4 resource (JSON) or an iCalendar file."""
         try:
             return self._stub.ExportCourseSchedule(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise as_dosing_error(error) from None
+
+    def batch_plan_regimens(
+        self, requests: Sequence[pb.PlanRegimenRequest]
+    ) -> Sequence[pb.PlanRegimenResult]:
+        """Plan regimens for up to ``MAX_BATCH_REQUESTS`` requests in one call. One result per
+        request, in request order: its response (``result.response``) or its own error
+        (``result.error``, a ``google.rpc.Status``; ``result_error`` reads it)."""
+        try:
+            return self._stub.BatchPlanRegimens(
+                pb.BatchPlanRegimensRequest(requests=requests), timeout=self._timeout
+            ).results
+        except grpc.RpcError as error:
+            raise as_dosing_error(error) from None
+
+    def batch_check_regimens(
+        self, requests: Sequence[pb.CheckRegimenRequest]
+    ) -> Sequence[pb.CheckRegimenResult]:
+        """Check up to ``MAX_BATCH_REQUESTS`` proposed regimens in one call (results as in
+        ``batch_plan_regimens``)."""
+        try:
+            return self._stub.BatchCheckRegimens(
+                pb.BatchCheckRegimensRequest(requests=requests), timeout=self._timeout
+            ).results
+        except grpc.RpcError as error:
+            raise as_dosing_error(error) from None
+
+    def batch_assess_courses(
+        self, requests: Sequence[pb.AssessCourseRequest]
+    ) -> Sequence[pb.AssessCourseResult]:
+        """Assess up to ``MAX_BATCH_REQUESTS`` courses in one call (results as in
+        ``batch_plan_regimens``)."""
+        try:
+            return self._stub.BatchAssessCourses(
+                pb.BatchAssessCoursesRequest(requests=requests), timeout=self._timeout
+            ).results
         except grpc.RpcError as error:
             raise as_dosing_error(error) from None
 

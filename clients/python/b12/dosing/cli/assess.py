@@ -9,6 +9,7 @@ from typing import Any, Final
 import click
 
 from b12.dosing.cli import timeline
+from b12.dosing.cli.batch import batch_option, run_batch
 from b12.dosing.cli.calling import call
 from b12.dosing.cli.options import apply_profile, common_options, profile_options
 from b12.dosing.cli.render import render_course
@@ -69,6 +70,7 @@ def _parse_lab(text: str) -> pb.LabResult:
 @click.option("--stabilised-on", "stabilisation_date", type=DATE, help="stabilisation_date")
 @click.option("--stop-requested", is_flag=True, default=None, help="stop_requested")
 @common_options
+@batch_option
 @click.pass_context
 def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
     context: click.Context,
@@ -83,10 +85,19 @@ def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
     stabilisation_date: tuple[int, int, int] | None,
     stop_requested: bool | None,  # noqa: FBT001 (a click flag)
     request_file: Path | None,
+    batch_file: Path | None,
     as_json: bool,  # noqa: FBT001 (a click flag)
     **profile: Any,  # noqa: ANN401
 ) -> None:
     """Assess a course in progress: phase, next due date, labs due, findings."""
+    if batch_file is not None:
+        run_batch(
+            context,
+            batch_file,
+            (pb.AssessCourseRequest, pb.BatchAssessCoursesResponse),
+            lambda client, requests: client.batch_assess_courses(requests),
+        )
+        return
     request = (
         load_request(request_file, pb.AssessCourseRequest)
         if request_file

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from b12.dosing.cli.batch import batch_option, run_batch
 from b12.dosing.cli.calling import call
 from b12.dosing.cli.options import apply_profile, common_options, profile_options
 from b12.dosing.cli.render import render_check
@@ -45,6 +46,7 @@ from b12.dosing.v1 import dosing_pb2 as pb
     "--regimen-formulation", type=EnumChoice(pb.Formulation.DESCRIPTOR), help="regimen.formulation"
 )
 @common_options
+@batch_option
 @click.pass_context
 def check(  # noqa: PLR0913, PLR0917 (one parameter per option)
     context: click.Context,
@@ -58,10 +60,19 @@ def check(  # noqa: PLR0913, PLR0917 (one parameter per option)
     regimen_route: int | None,
     regimen_formulation: int | None,
     request_file: Path | None,
+    batch_file: Path | None,
     as_json: bool,  # noqa: FBT001 (a click flag)
     **profile: Any,  # noqa: ANN401
 ) -> None:
     """Check a proposed regimen against the rules: findings by severity."""
+    if batch_file is not None:
+        run_batch(
+            context,
+            batch_file,
+            (pb.CheckRegimenRequest, pb.BatchCheckRegimensResponse),
+            lambda client, requests: client.batch_check_regimens(requests),
+        )
+        return
     request = (
         load_request(request_file, pb.CheckRegimenRequest)
         if request_file

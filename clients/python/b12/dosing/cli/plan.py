@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from b12.dosing.cli import timeline
+from b12.dosing.cli.batch import batch_option, run_batch
 from b12.dosing.cli.calling import EXIT_FAILED, call
 from b12.dosing.cli.options import apply_profile, common_options, profile_options
 from b12.dosing.cli.render import render_plan
@@ -27,6 +28,7 @@ from b12.dosing.v1 import dosing_pb2 as pb
     help="also draw the plan as a timeline into this SVG file",
 )
 @common_options
+@batch_option
 @click.pass_context
 def plan(  # noqa: PLR0913, PLR0917 (one parameter per option)
     context: click.Context,
@@ -36,10 +38,19 @@ def plan(  # noqa: PLR0913, PLR0917 (one parameter per option)
     route: int | None,
     timeline_file: Path | None,
     request_file: Path | None,
+    batch_file: Path | None,
     as_json: bool,  # noqa: FBT001 (a click flag)
     **profile: Any,  # noqa: ANN401
 ) -> None:
     """Plan a regimen: loading, lifelong maintenance, guidance, monitoring, warnings."""
+    if batch_file is not None:
+        run_batch(
+            context,
+            batch_file,
+            (pb.PlanRegimenRequest, pb.BatchPlanRegimensResponse),
+            lambda client, requests: client.batch_plan_regimens(requests),
+        )
+        return
     request = (
         load_request(request_file, pb.PlanRegimenRequest)
         if request_file

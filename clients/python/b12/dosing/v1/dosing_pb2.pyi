@@ -41,6 +41,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 from google.type import date_pb2 as _date_pb2
 import builtins as _builtins
 import sys
@@ -2534,3 +2535,245 @@ class RuleDescription(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RuleDescription: _TypeAlias = RuleDescription  # noqa: Y015
+
+@_typing.final
+class BatchPlanRegimensRequest(_message.Message):
+    """Up to 100 plan requests answered in one call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___PlanRegimenRequest]:
+        """The requests, each as `PlanRegimen` takes it: at least 1, at most 100."""
+
+    def __init__(
+        self,
+        *,
+        requests: _abc.Iterable[Global___PlanRegimenRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchPlanRegimensRequest: _TypeAlias = BatchPlanRegimensRequest  # noqa: Y015
+
+@_typing.final
+class BatchPlanRegimensResponse(_message.Message):
+    """The answers to a `BatchPlanRegimensRequest`, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___PlanRegimenResult]:
+        """One result per request, in request order."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___PlanRegimenResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchPlanRegimensResponse: _TypeAlias = BatchPlanRegimensResponse  # noqa: Y015
+
+@_typing.final
+class PlanRegimenResult(_message.Message):
+    """The answer to one request of a batch: its response or its own error."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def response(self) -> Global___PlanRegimenResponse:
+        """What `PlanRegimen` answers for the request."""
+
+    @_builtins.property
+    def error(self) -> _status_pb2.Status:
+        """Why the request got no response: INVALID_ARGUMENT with a `google.rpc.BadRequest` (field
+        paths relative to the request), or INTERNAL.
+        """
+
+    def __init__(
+        self,
+        *,
+        response: Global___PlanRegimenResponse | None = ...,
+        error: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["response", "error"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___PlanRegimenResult: _TypeAlias = PlanRegimenResult  # noqa: Y015
+
+@_typing.final
+class BatchCheckRegimensRequest(_message.Message):
+    """Up to 100 regimen checks answered in one call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CheckRegimenRequest]:
+        """The requests, each as `CheckRegimen` takes it: at least 1, at most 100."""
+
+    def __init__(
+        self,
+        *,
+        requests: _abc.Iterable[Global___CheckRegimenRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchCheckRegimensRequest: _TypeAlias = BatchCheckRegimensRequest  # noqa: Y015
+
+@_typing.final
+class BatchCheckRegimensResponse(_message.Message):
+    """The answers to a `BatchCheckRegimensRequest`, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CheckRegimenResult]:
+        """One result per request, in request order."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CheckRegimenResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchCheckRegimensResponse: _TypeAlias = BatchCheckRegimensResponse  # noqa: Y015
+
+@_typing.final
+class CheckRegimenResult(_message.Message):
+    """The answer to one request of a batch: its response or its own error."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def response(self) -> Global___CheckRegimenResponse:
+        """What `CheckRegimen` answers for the request."""
+
+    @_builtins.property
+    def error(self) -> _status_pb2.Status:
+        """Why the request got no response (see `PlanRegimenResult.error`)."""
+
+    def __init__(
+        self,
+        *,
+        response: Global___CheckRegimenResponse | None = ...,
+        error: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["response", "error"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___CheckRegimenResult: _TypeAlias = CheckRegimenResult  # noqa: Y015
+
+@_typing.final
+class BatchAssessCoursesRequest(_message.Message):
+    """Up to 100 course assessments answered in one call."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssessCourseRequest]:
+        """The requests, each as `AssessCourse` takes it: at least 1, at most 100."""
+
+    def __init__(
+        self,
+        *,
+        requests: _abc.Iterable[Global___AssessCourseRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchAssessCoursesRequest: _TypeAlias = BatchAssessCoursesRequest  # noqa: Y015
+
+@_typing.final
+class BatchAssessCoursesResponse(_message.Message):
+    """The answers to a `BatchAssessCoursesRequest`, in request order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssessCourseResult]:
+        """One result per request, in request order."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___AssessCourseResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BatchAssessCoursesResponse: _TypeAlias = BatchAssessCoursesResponse  # noqa: Y015
+
+@_typing.final
+class AssessCourseResult(_message.Message):
+    """The answer to one request of a batch: its response or its own error."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def response(self) -> Global___AssessCourseResponse:
+        """What `AssessCourse` answers for the request."""
+
+    @_builtins.property
+    def error(self) -> _status_pb2.Status:
+        """Why the request got no response (see `PlanRegimenResult.error`)."""
+
+    def __init__(
+        self,
+        *,
+        response: Global___AssessCourseResponse | None = ...,
+        error: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "response", b"response", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["response", "error"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___AssessCourseResult: _TypeAlias = AssessCourseResult  # noqa: Y015

@@ -75,6 +75,21 @@ class DosingServiceStub:
                 request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.SerializeToString,
                 response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.FromString,
                 _registered_method=True)
+        self.BatchPlanRegimens = channel.unary_unary(
+                '/b12.dosing.v1.DosingService/BatchPlanRegimens',
+                request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensRequest.SerializeToString,
+                response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensResponse.FromString,
+                _registered_method=True)
+        self.BatchCheckRegimens = channel.unary_unary(
+                '/b12.dosing.v1.DosingService/BatchCheckRegimens',
+                request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensRequest.SerializeToString,
+                response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensResponse.FromString,
+                _registered_method=True)
+        self.BatchAssessCourses = channel.unary_unary(
+                '/b12.dosing.v1.DosingService/BatchAssessCourses',
+                request_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesRequest.SerializeToString,
+                response_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesResponse.FromString,
+                _registered_method=True)
 
 
 class DosingServiceServicer:
@@ -179,6 +194,42 @@ class DosingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchPlanRegimens(self, request, context):
+        """Plans regimens for many patients in one call (in the style of AIP-231 and AIP-233): up to
+        100 requests, each answered as `PlanRegimen` answers it. The results come in request order,
+        one per request; each is that request's response or its own error (`google.rpc.Status`:
+        INVALID_ARGUMENT with a `google.rpc.BadRequest` whose field paths are relative to the
+        request, or INTERNAL), so that one bad request never fails the others.
+
+        Errors: INVALID_ARGUMENT (field `requests`) with no request or more than 100; RESOURCE_EXHAUSTED
+        when the whole message exceeds the server's size limit (256 KiB by default).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCheckRegimens(self, request, context):
+        """Checks many proposed regimens in one call: up to 100 requests, each answered as
+        `CheckRegimen` answers it, in request order, each with its response or its own error (see
+        `BatchPlanRegimens`).
+
+        Errors: as `BatchPlanRegimens`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchAssessCourses(self, request, context):
+        """Assesses many courses in one call: up to 100 requests, each answered as `AssessCourse`
+        answers it, in request order, each with its response or its own error (see
+        `BatchPlanRegimens`).
+
+        Errors: as `BatchPlanRegimens`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DosingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -211,6 +262,21 @@ def add_DosingServiceServicer_to_server(servicer, server):
                     servicer.ExportCourseSchedule,
                     request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.FromString,
                     response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.SerializeToString,
+            ),
+            'BatchPlanRegimens': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchPlanRegimens,
+                    request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensRequest.FromString,
+                    response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensResponse.SerializeToString,
+            ),
+            'BatchCheckRegimens': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCheckRegimens,
+                    request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensRequest.FromString,
+                    response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensResponse.SerializeToString,
+            ),
+            'BatchAssessCourses': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchAssessCourses,
+                    request_deserializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesRequest.FromString,
+                    response_serializer=b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -386,6 +452,87 @@ class DosingService:
             '/b12.dosing.v1.DosingService/ExportCourseSchedule',
             b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleRequest.SerializeToString,
             b12_dot_dosing_dot_v1_dot_dosing__pb2.ExportCourseScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchPlanRegimens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/b12.dosing.v1.DosingService/BatchPlanRegimens',
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensRequest.SerializeToString,
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchPlanRegimensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCheckRegimens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/b12.dosing.v1.DosingService/BatchCheckRegimens',
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensRequest.SerializeToString,
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchCheckRegimensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchAssessCourses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/b12.dosing.v1.DosingService/BatchAssessCourses',
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesRequest.SerializeToString,
+            b12_dot_dosing_dot_v1_dot_dosing__pb2.BatchAssessCoursesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -139,6 +139,30 @@ class DosingServiceStub:
     paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
     or `format` is missing; see the service comment for the other codes.
     """
+    BatchPlanRegimens: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.BatchPlanRegimensRequest, _dosing_pb2.BatchPlanRegimensResponse]
+    """Plans regimens for many patients in one call (in the style of AIP-231 and AIP-233): up to
+    100 requests, each answered as `PlanRegimen` answers it. The results come in request order,
+    one per request; each is that request's response or its own error (`google.rpc.Status`:
+    INVALID_ARGUMENT with a `google.rpc.BadRequest` whose field paths are relative to the
+    request, or INTERNAL), so that one bad request never fails the others.
+
+    Errors: INVALID_ARGUMENT (field `requests`) with no request or more than 100; RESOURCE_EXHAUSTED
+    when the whole message exceeds the server's size limit (256 KiB by default).
+    """
+    BatchCheckRegimens: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.BatchCheckRegimensRequest, _dosing_pb2.BatchCheckRegimensResponse]
+    """Checks many proposed regimens in one call: up to 100 requests, each answered as
+    `CheckRegimen` answers it, in request order, each with its response or its own error (see
+    `BatchPlanRegimens`).
+
+    Errors: as `BatchPlanRegimens`.
+    """
+    BatchAssessCourses: _grpc.UnaryUnaryMultiCallable[_dosing_pb2.BatchAssessCoursesRequest, _dosing_pb2.BatchAssessCoursesResponse]
+    """Assesses many courses in one call: up to 100 requests, each answered as `AssessCourse`
+    answers it, in request order, each with its response or its own error (see
+    `BatchPlanRegimens`).
+
+    Errors: as `BatchPlanRegimens`.
+    """
 
 @_typing.type_check_only
 class DosingServiceAsyncStub(DosingServiceStub):
@@ -219,6 +243,30 @@ class DosingServiceAsyncStub(DosingServiceStub):
     Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
     paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
     or `format` is missing; see the service comment for the other codes.
+    """
+    BatchPlanRegimens: _aio.UnaryUnaryMultiCallable[_dosing_pb2.BatchPlanRegimensRequest, _dosing_pb2.BatchPlanRegimensResponse]  # type: ignore[assignment]
+    """Plans regimens for many patients in one call (in the style of AIP-231 and AIP-233): up to
+    100 requests, each answered as `PlanRegimen` answers it. The results come in request order,
+    one per request; each is that request's response or its own error (`google.rpc.Status`:
+    INVALID_ARGUMENT with a `google.rpc.BadRequest` whose field paths are relative to the
+    request, or INTERNAL), so that one bad request never fails the others.
+
+    Errors: INVALID_ARGUMENT (field `requests`) with no request or more than 100; RESOURCE_EXHAUSTED
+    when the whole message exceeds the server's size limit (256 KiB by default).
+    """
+    BatchCheckRegimens: _aio.UnaryUnaryMultiCallable[_dosing_pb2.BatchCheckRegimensRequest, _dosing_pb2.BatchCheckRegimensResponse]  # type: ignore[assignment]
+    """Checks many proposed regimens in one call: up to 100 requests, each answered as
+    `CheckRegimen` answers it, in request order, each with its response or its own error (see
+    `BatchPlanRegimens`).
+
+    Errors: as `BatchPlanRegimens`.
+    """
+    BatchAssessCourses: _aio.UnaryUnaryMultiCallable[_dosing_pb2.BatchAssessCoursesRequest, _dosing_pb2.BatchAssessCoursesResponse]  # type: ignore[assignment]
+    """Assesses many courses in one call: up to 100 requests, each answered as `AssessCourse`
+    answers it, in request order, each with its response or its own error (see
+    `BatchPlanRegimens`).
+
+    Errors: as `BatchPlanRegimens`.
     """
 
 class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -333,6 +381,48 @@ class DosingServiceServicer(metaclass=_abc_1.ABCMeta):
         Errors: INVALID_ARGUMENT when the course is not valid (as for AssessCourse, with field
         paths under `course.`) or when `format`, `fhir_intent` or `fhir_status` is `_UNSPECIFIED`,
         or `format` is missing; see the service comment for the other codes.
+        """
+
+    @_abc_1.abstractmethod
+    def BatchPlanRegimens(
+        self,
+        request: _dosing_pb2.BatchPlanRegimensRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dosing_pb2.BatchPlanRegimensResponse, _abc.Awaitable[_dosing_pb2.BatchPlanRegimensResponse]]:
+        """Plans regimens for many patients in one call (in the style of AIP-231 and AIP-233): up to
+        100 requests, each answered as `PlanRegimen` answers it. The results come in request order,
+        one per request; each is that request's response or its own error (`google.rpc.Status`:
+        INVALID_ARGUMENT with a `google.rpc.BadRequest` whose field paths are relative to the
+        request, or INTERNAL), so that one bad request never fails the others.
+
+        Errors: INVALID_ARGUMENT (field `requests`) with no request or more than 100; RESOURCE_EXHAUSTED
+        when the whole message exceeds the server's size limit (256 KiB by default).
+        """
+
+    @_abc_1.abstractmethod
+    def BatchCheckRegimens(
+        self,
+        request: _dosing_pb2.BatchCheckRegimensRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dosing_pb2.BatchCheckRegimensResponse, _abc.Awaitable[_dosing_pb2.BatchCheckRegimensResponse]]:
+        """Checks many proposed regimens in one call: up to 100 requests, each answered as
+        `CheckRegimen` answers it, in request order, each with its response or its own error (see
+        `BatchPlanRegimens`).
+
+        Errors: as `BatchPlanRegimens`.
+        """
+
+    @_abc_1.abstractmethod
+    def BatchAssessCourses(
+        self,
+        request: _dosing_pb2.BatchAssessCoursesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dosing_pb2.BatchAssessCoursesResponse, _abc.Awaitable[_dosing_pb2.BatchAssessCoursesResponse]]:
+        """Assesses many courses in one call: up to 100 requests, each answered as `AssessCourse`
+        answers it, in request order, each with its response or its own error (see
+        `BatchPlanRegimens`).
+
+        Errors: as `BatchPlanRegimens`.
         """
 
 def add_DosingServiceServicer_to_server(servicer: DosingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

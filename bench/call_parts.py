@@ -36,7 +36,7 @@ T = TypeVar("T")
 RECEIVE_TIMEOUT_SECONDS = ServerConfig().receive_timeout_seconds
 
 
-class _Context:
+class Context:
     """The part of a ServicerContext the handlers use on success."""
 
     def __init__(self, raw: bytes) -> None:
@@ -59,7 +59,7 @@ class _Context:
         raise AssertionError
 
 
-def _finish(coroutine: Coroutine[Any, Any, T]) -> T:
+def finish(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that never suspends (a handler on the success path) to its result."""
     try:
         coroutine.send(None)
@@ -94,7 +94,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
     outcome = kernel.plan_regimen(decoded.value)
     response = workload.expected_plan_response()
     servicer = DosingServicer(kernel)
-    context: Any = _Context(raw)
+    context: Any = Context(raw)
 
     def encode() -> None:
         message = pb.PlanRegimenResponse()
@@ -102,7 +102,7 @@ def parts(calls: int) -> list[tuple[str, float]]:
 
     def whole() -> bytes:
         parsed = pb.PlanRegimenRequest.FromString(raw)
-        return _finish(servicer.PlanRegimen(parsed, context)).SerializeToString()
+        return finish(servicer.PlanRegimen(parsed, context)).SerializeToString()
 
     async def trivial(_request: object, _context: object) -> pb.PlanRegimenResponse:
         return response

@@ -51,25 +51,30 @@ class Echo:
     def __init__(self, counter: workers.CallCounter) -> None:
         """Prepare the answers; count in ``counter``."""
         self._counter = counter
-        self._answers: dict[bytes, Message] = {}
+        self._answers: dict[bytes, tuple[Message, int]] = {}
         self._types: dict[str, tuple[type[Message], type[Message]]] = {}
         for case in workload.benchmark_cases():
-            self._answers[case.request.SerializeToString()] = workload.expected_response(case)
+            answer = workload.expected_response(case)
+            self._answers[case.request.SerializeToString()] = (answer, case.items)
             self._types[case.path.rsplit("/", 1)[1]] = (type(case.request), case.response_type)
 
     async def answer(
         self,
-        request: tuple[Message, Message],
+        request: tuple[Message, tuple[Message, int]],
         context: grpc.aio.ServicerContext[Any, Any],  # noqa: ARG002 (an echo reads nothing)
     ) -> Message:
-        """Return the prebuilt response found when the request was parsed."""
-        self._counter.add()
-        return request[1]
+        """Return the prebuilt response found when the request was parsed; count its items
+        (the plans of a batch, as the server's kernel counts them)."""
+        response, items = request[1]
+        self._counter.add(items)
+        return response
 
-    def _parser(self, request_type: type[Message]) -> Callable[[bytes], tuple[Message, Message]]:
+    def _parser(
+        self, request_type: type[Message]
+    ) -> Callable[[bytes], tuple[Message, tuple[Message, int]]]:
         answers = self._answers
 
-        def parse(raw: bytes) -> tuple[Message, Message]:
+        def parse(raw: bytes) -> tuple[Message, tuple[Message, int]]:
             return request_type.FromString(raw), answers[raw]
 
         return parse

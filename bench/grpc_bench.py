@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -448,6 +449,7 @@ class Run:
     ok: int
     data_bytes: int
     elapsed_s: float
+    items_per_call: int = 1
 
 
 def settled_calls(stats_dir: Path, expected: int) -> int:
@@ -470,9 +472,37 @@ class CaseFiles:
     path: str
     body: Path
     frame_bytes: int
+    items: int
 
 
 STANDARD_CASE: Final = "plan-standard"
+
+
+def in_process_plan_us(calls: int = 2000) -> float:
+    """Return the microseconds of one whole PlanRegimen servicer call in this process, the best
+    of five repetitions, averaged over the three representative plans."""
+    import kernel  # noqa: PLC0415 (only this part needs the kernel in the benchmark process)
+    from bench import call_parts  # noqa: PLC0415
+    from server.grpc.service import DosingServicer  # noqa: PLC0415
+
+    servicer = DosingServicer(kernel)
+    costs = []
+    for request in (
+        workload.typical_plan(),
+        workload.neurological_plan(),
+        workload.bariatric_plan(),
+    ):
+        raw = request.SerializeToString()
+        context: object = call_parts.Context(raw)
+
+        def whole(raw: bytes = raw, context: object = context) -> bytes:
+            parsed = pb.PlanRegimenRequest.FromString(raw)
+            answer = call_parts.finish(servicer.PlanRegimen(parsed, context))  # type: ignore[arg-type]
+            return answer.SerializeToString()
+
+        whole()
+        costs.append(min(timeit.repeat(whole, number=calls, repeat=5)) / calls * 1e6)
+    return statistics.mean(costs)
 
 
 def label(variant: str, case: str) -> str:
@@ -497,11 +527,12 @@ class Bench:
                 body = workdir / f"request-{case.name}.bin"
                 body.write_bytes(workload.grpc_frame(case.request))
                 frame = len(workload.grpc_frame(workload.expected_response(case)))
-                self.cases[case.name] = CaseFiles(case.path, body, frame)
+                self.cases[case.name] = CaseFiles(case.path, body, frame, case.items)
         self.rate_hint: dict[tuple[str, int], float] = {}
         self.runs: list[Run] = []
         self.retried: list[str] = []
         self.trees: dict[str, Path] = {}
+        self.in_process_us: list[float] = []
         if arguments.before_tree:
             self.trees[BEFORE] = arguments.before_tree
         elif arguments.before:
@@ -550,8 +581,12 @@ class Bench:
             machine_ticks(),
             own_and_children_cpu(),
         )
-        handled = settled_calls(running.stats_dir, before_calls + result.ok) - before_calls
-        self.check(name, concurrency, result, handled, calls, files.frame_bytes)
+        expected_items = result.ok * files.items
+        handled = settled_calls(running.stats_dir, before_calls + expected_items) - before_calls
+        self.check(name, concurrency, result, handled // files.items, calls, files.frame_bytes)
+        if handled != expected_items:
+            message = f"{name}: the kernel answered {handled} items, expected {expected_items}"
+            raise BenchError(message)
         server_cpu = after_cpu - before_cpu
         ours = after_ours - before_ours
         delta = [
@@ -567,13 +602,14 @@ class Bench:
             rps=result.ok / result.elapsed_s,
             p50_us=percentile(result.latencies_us, 0.50),
             p99_us=percentile(result.latencies_us, 0.99),
-            server_cpu_us_per_call=server_cpu / handled * 1e6,
-            loadgen_cpu_us_per_call=ours / handled * 1e6,
+            server_cpu_us_per_call=server_cpu / result.ok * 1e6,
+            loadgen_cpu_us_per_call=ours / result.ok * 1e6,
             foreign_cores=round(max(0.0, busy - server_cpu - ours) / wall, 3),
             calls=handled,
             ok=result.ok,
             data_bytes=result.data_bytes,
             elapsed_s=result.elapsed_s,
+            items_per_call=files.items,
         )
         self.rate_hint[(name, concurrency)] = run.rps
         self.runs.append(run)
@@ -613,6 +649,11 @@ class Bench:
             )
             raise BenchError(message)
 
+    def measure_in_process(self) -> None:
+        """Time the servicer's whole PlanRegimen call in this process (parse, decode, plan,
+        encode, serialise) on the three plans a benchmark batch holds, and keep the mean."""
+        self.in_process_us.append(in_process_plan_us())
+
     def run_pairs(
         self,
         variants: Sequence[Variant],
@@ -622,6 +663,8 @@ class Bench:
         """Run the rounds: each variant in turn, started afresh, at every concurrency on the
         standard plan, and at c=64 on every other case."""
         for round_number in range(1, self.arguments.rounds + 1):
+            if any(self.cases[case].items > 1 for case in cases):
+                self.measure_in_process()
             for variant in variants:
                 with started(
                     variant, self.workdir, self.body, self.expected, self.trees
@@ -842,7 +885,11 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
                 f"| {spread(p99, 2)} |"
             )
             case = measured.removeprefix(SERVER.name).strip() or STANDARD_CASE
-            if reference == label(ECHO.name, case) and measured == label(SERVER.name, case):
+            if (
+                reference == label(ECHO.name, case)
+                and measured == label(SERVER.name, case)
+                and not case.startswith("batch")
+            ):
                 if concurrency == SATURATING_CONCURRENCY:
                     headline[f"c64 {case}"] = (
                         f"{case}, c=64: extra server CPU per call over echo {spread(cpu, 1)} µs "
@@ -858,6 +905,7 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
                 headline[measured] = (
                     f"req/s ratio {measured} / 1 worker at c={concurrency}: {spread(rps, 2)}"
                 )
+    lines += batch_lines(bench, headline)
     if len(workers_ratios) == len(TWO_WORKER_NAMES):
         gap = statistics.median(workers_ratios[TWO_WORKERS.name]) - statistics.median(
             workers_ratios[ECHO_TWO_WORKERS.name]
@@ -868,6 +916,60 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
         )
     lines += ["", "## Summary", ""]
     lines += [f"- {text}" for _, text in sorted(headline.items())]
+    return lines
+
+
+def batch_lines(bench: Bench, headline: dict[str, str]) -> list[str]:
+    """Return the batch section: per batch size, the server's CPU per plan against the
+    in-process servicer cost per plan, and plans per second against the per-call calls per
+    second, each pair from the same round."""
+    runs = bench.runs
+    per_call = {
+        r.round: r
+        for r in runs
+        if r.variant == SERVER.name and r.concurrency == SATURATING_CONCURRENCY
+    }
+    sizes = sorted({r.items_per_call for r in runs if r.items_per_call > 1})
+    if not sizes or not bench.in_process_us:
+        return []
+    in_process = statistics.median(bench.in_process_us)
+    lines = [
+        "",
+        "## Batches of plans (server, c=64; against the per-call PlanRegimen run of its round)",
+        "",
+        (
+            "In-process servicer cost per plan (parse, decode, plan, encode, serialise; mean of "
+            "the three plans a batch holds), measured at the start of each round: "
+            f"{spread(bench.in_process_us, 1)} µs."
+        ),
+        "",
+        (
+            "| batch | rounds | server CPU µs per plan | / in-process cost | plans/s "
+            "| / per-call req/s |"
+        ),
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in sizes:
+        batch_runs = [
+            r
+            for r in runs
+            if r.variant == label(SERVER.name, f"batch-plan-{size}") and r.round in per_call
+        ]
+        if not batch_runs:
+            continue
+        cpu = [r.server_cpu_us_per_call / size for r in batch_runs]
+        ratio_cpu = [value / in_process for value in cpu]
+        plans = [r.rps * size for r in batch_runs]
+        ratio_rate = [r.rps * size / per_call[r.round].rps for r in batch_runs]
+        lines.append(
+            f"| {size} | {len(batch_runs)} | {spread(cpu, 1)} | {spread(ratio_cpu, 2)} "
+            f"| {spread(plans)} | {spread(ratio_rate, 1)} |"
+        )
+        headline[f"batch-{size:03d}"] = (
+            f"batch of {size} plans: server CPU per plan {spread(ratio_cpu, 2)} x the in-process "
+            f"servicer cost (goal <= 1.3); plans per second {spread(ratio_rate, 1)} x the "
+            "per-call req/s (goal >= 5)"
+        )
     return lines
 
 

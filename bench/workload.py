@@ -24,6 +24,7 @@ PLAN_PATH: Final = f"/{SERVICE}/PlanRegimen"
 CHECK_PATH: Final = f"/{SERVICE}/CheckRegimen"
 COURSE_PATH: Final = f"/{SERVICE}/AssessCourse"
 RULES_PATH: Final = f"/{SERVICE}/DescribeRuleSet"
+BATCH_PLAN_PATH: Final = f"/{SERVICE}/BatchPlanRegimens"
 
 START: Final = datetime.date(2026, 1, 31)
 
@@ -194,12 +195,14 @@ def bariatric_course() -> pb.AssessCourseRequest:
 
 @dataclass(frozen=True)
 class Call:
-    """One valid request, the method it goes to and how to read its answer."""
+    """One valid request, the method it goes to and how to read its answer (``items``: the
+    kernel operations one call asks for, more than one in a batch)."""
 
     name: str
     path: str
     request: Message
     response_type: type[Message]
+    items: int = 1
 
 
 def calls() -> tuple[Call, ...]:
@@ -228,7 +231,23 @@ def benchmark_cases() -> tuple[Call, ...]:
         Call("course-standard", COURSE_PATH, typical_course(), pb.AssessCourseResponse),
         Call("course-neurological", COURSE_PATH, neurological_course(), pb.AssessCourseResponse),
         Call("course-bariatric", COURSE_PATH, bariatric_course(), pb.AssessCourseResponse),
+        *(
+            Call(
+                f"batch-plan-{size}",
+                BATCH_PLAN_PATH,
+                batch_of_plans(size),
+                pb.BatchPlanRegimensResponse,
+                items=size,
+            )
+            for size in (10, 100)
+        ),
     )
+
+
+def batch_of_plans(size: int) -> pb.BatchPlanRegimensRequest:
+    """``size`` plan requests in one batch, the three representative plans in turn."""
+    plans = (typical_plan(), neurological_plan(), bariatric_plan())
+    return pb.BatchPlanRegimensRequest(requests=[plans[index % 3] for index in range(size)])
 
 
 def expected_response(call: Call) -> Message:
@@ -240,6 +259,11 @@ def expected_response(call: Call) -> Message:
 
     if call.path == PLAN_PATH:
         return expected_plan_response(call.request)  # type: ignore[arg-type]
+    if call.path == BATCH_PLAN_PATH:
+        batch = pb.BatchPlanRegimensResponse()
+        for item in call.request.requests:  # type: ignore[attr-defined]
+            batch.results.add().response.CopyFrom(expected_plan_response(item))
+        return batch
     if call.path == CHECK_PATH:
         decoded_check = translate.decode_check_request(call.request)  # type: ignore[arg-type]
         outcome: object = kernel.check_regimen(decoded_check.value)

@@ -204,10 +204,10 @@ class CallCounter:
         self._lock = threading.Lock()
         self._count = 0
 
-    def add(self) -> None:
-        """Count one answered call."""
+    def add(self, calls: int = 1) -> None:
+        """Count answered calls (one by default)."""
         with self._lock:
-            self._count += 1
+            self._count += calls
 
     @property
     def count(self) -> int:

@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    loop = app.new_event_loop()
+    loop = app.new_event_loop(config.event_loop)
     try:
         return loop.run_until_complete(serve(config, counter, options.health_fd))
     finally:

@@ -109,9 +109,39 @@ ECHO_TWO_WORKERS: Final = Variant(
     "echo-2-workers", "bench.echo_server", ("--workers", "2", "--cpus", "0,1"), None
 )
 TWO_WORKER_NAMES: Final = frozenset({TWO_WORKERS.name, ECHO_TWO_WORKERS.name})
+ECHO_ASYNCIO: Final = Variant(
+    "echo-asyncio",
+    "bench.echo_server",
+    ("--workers", "1", "--cpus", SERVER_CORE, "--event-loop", "asyncio"),
+    LOADGEN_CORE,
+)
+SERVER_ASYNCIO: Final = Variant(
+    "server-asyncio",
+    "server.grpc.workers",
+    ("--workers", "1", "--cpus", SERVER_CORE, "--event-loop", "asyncio"),
+    LOADGEN_CORE,
+)
+SERVER_ACCESS_LOG: Final = Variant(
+    "server-access-log",
+    "server.grpc.workers",
+    ("--workers", "1", "--cpus", SERVER_CORE, "--access-log", "true"),
+    LOADGEN_CORE,
+)
 ECHO_BEFORE: Final = dataclasses.replace(ECHO, name="echo-before", tree=BEFORE)
 SERVER_BEFORE: Final = dataclasses.replace(SERVER, name="server-before", tree=BEFORE)
-VARIANTS: Final = {v.name: v for v in (ECHO, SERVER, SERVER_NO_LOG, ECHO_INTERCEPTORS, TWO_WORKERS)}
+VARIANTS: Final = {
+    v.name: v
+    for v in (
+        ECHO,
+        SERVER,
+        SERVER_NO_LOG,
+        ECHO_INTERCEPTORS,
+        TWO_WORKERS,
+        ECHO_ASYNCIO,
+        SERVER_ASYNCIO,
+        SERVER_ACCESS_LOG,
+    )
+}
 
 
 def export_tree(revision: str, where: Path) -> Path:
@@ -847,11 +877,21 @@ def report(bench: Bench, variants: Sequence[Variant], command: str) -> list[str]
         ),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    references = {ECHO.name, ECHO_BEFORE.name, ECHO_ASYNCIO.name}
     comparisons = [
-        (ECHO_BEFORE.name if v.tree == BEFORE else ECHO.name, v.name)
+        (
+            ECHO_BEFORE.name
+            if v.tree == BEFORE
+            else ECHO_ASYNCIO.name
+            if v.name == SERVER_ASYNCIO.name
+            else ECHO.name,
+            v.name,
+        )
         for v in variants
-        if v.name not in {ECHO.name, ECHO_BEFORE.name}
+        if v.name not in references
     ]
+    if ECHO_ASYNCIO.name in {v.name for v in variants}:
+        comparisons.append((ECHO.name, ECHO_ASYNCIO.name))
     if arguments.before:
         comparisons += [(ECHO_BEFORE.name, ECHO.name), (SERVER_BEFORE.name, SERVER.name)]
     comparisons += [

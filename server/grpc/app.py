@@ -233,9 +233,9 @@ async def build_server(
     return AsyncDosingServer(server, health_servicer, registrar.receiving), port
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """Return a new event loop of the kind the server runs on (uvloop)."""
-    return uvloop.new_event_loop()
+def new_event_loop(kind: str = ServerConfig.event_loop) -> asyncio.AbstractEventLoop:
+    """Return a new event loop of ``kind`` (``ServerConfig.event_loop``: uvloop by default)."""
+    return uvloop.new_event_loop() if kind == "uvloop" else asyncio.new_event_loop()
 
 
 class DosingServer:
@@ -291,7 +291,7 @@ def create_server(
     """Build the server (not yet started) on an event loop of its own in a background thread,
     and bind it. Returns the server and the bound port; raises ``BindError`` when the address
     cannot be bound (see ``build_server``)."""
-    loop = new_event_loop()
+    loop = new_event_loop((config or ServerConfig()).event_loop)
     thread = threading.Thread(target=loop.run_forever, name="b12-grpc-loop", daemon=True)
     thread.start()
     try:

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 ENV_PREFIX: Final = "B12_DOSING_"
 DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
+EVENT_LOOPS: Final = ("uvloop", "asyncio")
 
 
 class ConfigError(ValueError):
@@ -79,6 +80,8 @@ class ServerConfig:
     # host:port of the Prometheus metrics (http://ADDRESS/metrics); empty: not served.
     metrics_address: str = ""
     log_level: str = "INFO"
+    # The event loop the server runs on: "uvloop" (measured faster per call) or "asyncio".
+    event_loop: str = "uvloop"
     # Let several server processes share the port (SO_REUSEPORT), one per core. Off by default,
     # so that a second server on a taken port fails instead of silently sharing it.
     reuse_port: bool = False
@@ -90,6 +93,8 @@ class ServerConfig:
             raise ConfigError("max_concurrent_rpcs must be at least 1")  # noqa: EM101, TRY003
         if self.max_receive_message_bytes < 1:
             raise ConfigError("max_receive_message_bytes must be positive")  # noqa: EM101, TRY003
+        if self.event_loop not in EVENT_LOOPS:
+            raise ConfigError(f"event_loop must be one of {', '.join(EVENT_LOOPS)}")  # noqa: EM102, TRY003
         if self.max_concurrent_streams < 1:
             raise ConfigError("max_concurrent_streams must be at least 1")  # noqa: EM101, TRY003
         if self.drain_seconds < 0 or self.grace_seconds < 0:
@@ -147,6 +152,7 @@ _CONVERTERS: Final[Mapping[str, Callable[[str], Any]]] = {
     "access_log": _parse_bool,
     "metrics_address": str,
     "log_level": str,
+    "event_loop": str,
     "reuse_port": _parse_bool,
     "tls_cert": Path,
     "tls_key": Path,
@@ -178,6 +184,7 @@ _HELP: Final = {
     "access_log": "log method, status and latency of every call, buffered (true/false)",
     "metrics_address": "host:port to serve Prometheus metrics on, at /metrics (empty: none)",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "event_loop": "the event loop: uvloop or asyncio",
     "reuse_port": "share the port with other server processes (true/false)",
     "tls_cert": "PEM certificate chain: serve TLS (with --tls-key)",
     "tls_key": "PEM private key of --tls-cert",

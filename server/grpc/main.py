@@ -100,7 +100,7 @@ def main(
     access_log = BufferedAccessLog(sys.stderr, logging.Formatter(LOG_FORMAT))
     if config.access_log:
         access_log.install()
-    loop = new_event_loop()
+    loop = new_event_loop(config.event_loop)
     flushing = _PeriodicFlush(loop, access_log) if config.access_log else None
     try:
         return loop.run_until_complete(serve(config, kernel, on_started))

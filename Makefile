@@ -101,8 +101,12 @@ bench-tools: ## Install h2load and nghttp (Debian package nghttp2-client) if mis
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client; }
 
 .PHONY: bench
-bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto, h2load, paired rounds; writes bench/results/ (QUICK=1: under a minute; BEFORE=REV: also revision REV, same rounds)
-	$(PY) -O -m bench.grpc_bench $(if $(BEFORE),--before $(BEFORE)) $(if $(QUICK),--quick,--out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
+BENCH_CASES := plan-standard plan-neurological plan-bariatric check-standard check-neurological \
+  check-bariatric course-standard course-neurological course-bariatric batch-plan-10 batch-plan-100
+
+bench: $(STAMP) bench-tools ## gRPC server against an echo of its proto (every operation, batches, 2 workers), then CDS Hooks; writes bench/results/ (QUICK=1: under a minute; BEFORE=REV: also revision REV)
+	$(PY) -O -m bench.grpc_bench $(if $(BEFORE),--before $(BEFORE)) $(if $(QUICK),--quick,--cases $(BENCH_CASES) --concurrency 1 64 --duration 5 --out bench/results/grpc-server-vs-echo.md --jsonl bench/results/grpc-server-vs-echo.jsonl)
+	$(if $(QUICK),,$(PY) -O -m bench.cds_bench --out bench/results/cds-hooks-order-sign.md)
 
 .PHONY: soak
 soak: $(STAMP) ## 64 callers at 80% of capacity for SOAK_SECONDS (default 600): no error, memory flat

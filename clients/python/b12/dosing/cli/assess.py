@@ -72,7 +72,7 @@ def _parse_lab(text: str) -> pb.LabResult:
 @common_options
 @batch_option
 @click.pass_context
-def assess(  # noqa: PLR0913, PLR0917 (one parameter per option)
+def assess(  # noqa: C901, PLR0913, PLR0917 (one parameter and one branch per option)
     context: click.Context,
     /,
     start_date: tuple[int, int, int] | None,

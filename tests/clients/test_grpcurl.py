@@ -85,6 +85,13 @@ def test_every_rpc_answers_grpcurl(address: str) -> None:
             "plan": {"profile": PROFILE, "start_date": START},
             "format": "EXPORT_FORMAT_FHIR_R4_JSON",
         },
+        "BatchPlanRegimens": {"requests": [{"profile": PROFILE, "start_date": START}]},
+        "BatchCheckRegimens": {
+            "requests": [{"profile": PROFILE, "regimen": {"dose_per_injection_mcg": 1000}}]
+        },
+        "BatchAssessCourses": {
+            "requests": [{"profile": PROFILE, "start_date": START, "reference_date": START}]
+        },
     }
     missing = {
         method.name for method in pb.DESCRIPTOR.services_by_name["DosingService"].methods

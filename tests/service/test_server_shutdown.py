@@ -80,12 +80,11 @@ def start_held_calls(
     channel: grpc.Channel, count: int, release: threading.Event
 ) -> list[grpc.CallFuture[bytes]]:
     """Start ``count`` PlanRegimen calls whose requests wait for ``release``; return once the
-    server has their headers (a call made after them on the same connection has its answer)."""
+    server's handlers have them: a PlanRegimen call made after them on the same connection has
+    its answer (the server takes the calls of one method in the order they came)."""
     body = plan_request().SerializeToString()
     calls = [harness.held_call(channel, PLAN_PATH, body, release) for _ in range(count)]
-    dosing_pb2_grpc.DosingServiceStub(channel).DescribeRuleSet(
-        pb.DescribeRuleSetRequest(), timeout=10
-    )
+    dosing_pb2_grpc.DosingServiceStub(channel).PlanRegimen(plan_request(), timeout=10)
     return calls
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+import operator
 from collections.abc import Callable
 from typing import Final, NamedTuple
 
@@ -233,15 +234,20 @@ def _class_key_readers() -> tuple[tuple[str, Callable[[object], object] | None],
 
 
 CLASS_KEY_READERS: Final = _class_key_readers()
+# Every field at once (in C), then the few numbers replaced by their representatives.
+_ALL_FIELDS: Final = operator.attrgetter(*(name for name, _ in CLASS_KEY_READERS))
+_NUMBER_READERS: Final = tuple(
+    (index, reader) for index, (_, reader) in enumerate(CLASS_KEY_READERS) if reader is not None
+)
 
 
 def profile_class_key(profile: PatientProfile) -> tuple[object, ...]:
     """Return the class of ``profile``: its fields in order, each number replaced by its class's
     representative."""
-    return tuple(
-        getattr(profile, name) if reader is None else reader(getattr(profile, name))
-        for name, reader in CLASS_KEY_READERS
-    )
+    values = list(_ALL_FIELDS(profile))
+    for index, reader in _NUMBER_READERS:
+        values[index] = reader(values[index])
+    return tuple(values)
 
 
 def read_profile(profile: PatientProfile, *, recurred: bool = False) -> ProfileReading:

@@ -3,9 +3,10 @@
 For each R-, D- and INV- ID of ``kernel.rules.RULES`` this finds, without running anything:
 
 - the code that implements it (``kernel/`` and ``server/``): each function whose body cites the
-  ID in a string literal (``make_finding(Code.X, ("R-RENAL", "D-RENAL"))``) or a comment, and
-  each module-level name whose value cites it or whose comment names it (``DOSE_MCG: Final =
-  1000  # R-DOSE-1000``); docstrings and assert statements are not citations of this kind;
+  ID in a string literal (``make_finding(Code.X, ("R-RENAL", "D-RENAL"))``), each module-level
+  name whose value does, and each module-level name whose comment names it (``DOSE_MCG: Final =
+  1000  # R-DOSE-1000``); besides, the docstrings and in-function comments that name it
+  (mentions). String literals inside ``assert`` statements are contracts, not implementation;
 - its contract asserts (``kernel/``): each ``assert`` whose message starts with the ID
   (``"INV-RENAL: ..."``), and each whose condition names it in a string literal;
 - the tests that cover it: ``@pytest.mark.covers(...)`` on a function or class, a module's
@@ -109,9 +110,7 @@ class Trace:
     tests: dict[str, tuple[TestSite, ...]] = field(default_factory=dict)
     rows: dict[str, tuple[RowSite, ...]] = field(default_factory=dict)
     catalogue_lines: dict[str, int] = field(default_factory=dict)
-    all_tests: tuple[TestSite, ...] = ()
     test_functions: Mapping[str, int] = field(default_factory=dict)
-    asserts: tuple[ContractAssert, ...] = ()
 
 
 # --- Reading one Python file ------------------------------------------------------------------
@@ -243,6 +242,8 @@ def _literal_citations(tree: ast.Module, scopes: _Scopes, cited: _Citations) -> 
     skip = _docstring_nodes(tree)
     for name, start, _, function in scopes.functions:
         for statement in function.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue  # a nested definition is a scope of its own
             for rule_id, line in _string_ids(statement, skip):
                 _cite(cited, rule_id, (name, "function", start), line)
     statements = [s for s in tree.body if _assigned_name(s) is not None]
@@ -524,7 +525,5 @@ def collect(root: Path = ROOT) -> Trace:
         tests=_group((rule_id, site) for site in tests for rule_id in set(site.ids)),
         rows=_group((rule_id, site) for site in rows for rule_id in set(site.ids)),
         catalogue_lines=catalogue_lines(root),
-        all_tests=tuple(sorted(tests)),
         test_functions=dict(sorted(functions.items())),
-        asserts=tuple(asserts),
     )

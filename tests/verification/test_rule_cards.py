@@ -361,6 +361,13 @@ def test_the_trace_reads_citations_constants_mentions_and_contracts(tmp_path: Pa
                 assert "D-OUTCOME" != str(x)
                 # R-LIFELONG: never stop
                 return ("R-RENAL", "D-RENAL") if x else ()
+
+
+            def outer() -> str:
+                def inner() -> str:
+                    return "D-SITE"
+
+                return inner()
             '''
         ),
         encoding="utf-8",
@@ -375,6 +382,7 @@ def test_the_trace_reads_citations_constants_mentions_and_contracts(tmp_path: Pa
         ("R-LIFELONG", "warn", "mention", (11,)),
         ("R-RENAL", "warn", "function", (12,)),
         ("D-RENAL", "warn", "function", (12,)),
+        ("D-SITE", "outer.inner", "function", (17,)),
     }, "the section rule's R-FOLATE and the asserts' IDs are not implementation"
     asserts = trace.contract_asserts(module, tmp_path)
     assert [(a.line, a.function, a.leading_id, a.condition_ids) for a in asserts] == [

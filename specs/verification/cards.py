@@ -29,7 +29,7 @@ from kernel.rules import RULE_SET_VERSION, RULES
 from specs.verification import evidence, safety_case
 from specs.verification.id_evidence import IdEvidence, assess_all, covers_node
 from specs.verification.safety_case import HazardLog
-from specs.verification.trace import ROOT, CodeSite, Trace, collect
+from specs.verification.trace import ROOT, CodeSite, Trace, collect, item_lines
 
 RULES_DIR: Final = Path("specs/rules")
 INDEX: Final = RULES_DIR / "README.md"
@@ -49,6 +49,7 @@ KIND_TITLES: Final = {
 }
 KIND_NAMES: Final = {"R": "rule of the source", "D": "product decision", "INV": "invariant"}
 _INVARIANT_HEADING: Final = re.compile(r"^## (INV-[A-Z0-9-]+)\s*$")
+_HEADING: Final = re.compile(r"^#{1,2} ")
 _ANY_ID: Final = re.compile(
     r"(?<![A-Za-z0-9-])((?:R|D|INV)-[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![A-Za-z0-9-])"
 )
@@ -91,16 +92,7 @@ class Inputs:
 def load_requirements(root: Path) -> dict[str, Requirement]:
     """Return each requirement with its line in ``specs/requirements.yaml``."""
     text = (root / REQUIREMENTS).read_text(encoding="utf-8")
-    lines: dict[str, int] = {}
-    document = yaml.compose(text)
-    if isinstance(document, yaml.MappingNode):
-        for key, value in document.value:
-            if key.value == "requirements" and isinstance(value, yaml.SequenceNode):
-                for entry in value.value:
-                    if isinstance(entry, yaml.MappingNode):
-                        for entry_key, entry_value in entry.value:
-                            if entry_key.value == "id":
-                                lines[str(entry_value.value)] = entry.start_mark.line + 1
+    lines = item_lines(text, "requirements")
     data = yaml.safe_load(text)
     found: dict[str, Requirement] = {}
     for entry in data.get("requirements", []) if isinstance(data, dict) else []:
@@ -123,15 +115,13 @@ def load_invariants(root: Path) -> dict[str, Section]:
     """Return each invariant's section of ``specs/invariants.md``."""
     lines = (root / INVARIANTS).read_text(encoding="utf-8").splitlines()
     found: dict[str, Section] = {}
-    starts = [
-        (i, m.group(1)) for i, line in enumerate(lines) if (m := _INVARIANT_HEADING.match(line))
-    ]
-    for number, (index, rule_id) in enumerate(starts):
-        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
-        body = lines[index + 1 : end]
-        while body and (not body[-1].strip() or body[-1].startswith("#")):
-            body.pop()
-        text = "\n".join(body).strip()
+    headings = [i for i, line in enumerate(lines) if _HEADING.match(line)] + [len(lines)]
+    for number, index in enumerate(headings[:-1]):
+        match = _INVARIANT_HEADING.match(lines[index])
+        if not match:
+            continue
+        rule_id = match.group(1)
+        text = "\n".join(lines[index + 1 : headings[number + 1]]).strip()
         cited = tuple(dict.fromkeys(i for i in _ANY_ID.findall(text) if i != rule_id))
         found[rule_id] = Section(index + 1, text, cited)
     return found

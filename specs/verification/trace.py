@@ -430,22 +430,28 @@ def test_sites(path: Path, root: Path) -> tuple[list[TestSite], dict[str, int]]:
 # --- Reading the tables -----------------------------------------------------------------------
 
 
-def row_lines(path: Path) -> dict[str, int]:
-    """Return the 1-based line of each row of one table file, by row ID (from the YAML nodes)."""
-    document = yaml.compose(path.read_text(encoding="utf-8"))
+def item_lines(text: str, key: str) -> dict[str, int]:
+    """Return the 1-based line of each item of the top-level list ``key`` of a YAML document, by
+    the item's ``id`` (read from the YAML nodes, so that any layout is found)."""
+    document = yaml.compose(text)
     lines: dict[str, int] = {}
     if not isinstance(document, yaml.MappingNode):
         return lines
-    for key, value in document.value:
-        if key.value != "rows" or not isinstance(value, yaml.SequenceNode):
+    for name, value in document.value:
+        if name.value != key or not isinstance(value, yaml.SequenceNode):
             continue
-        for row in value.value:
-            if not isinstance(row, yaml.MappingNode):
+        for item in value.value:
+            if not isinstance(item, yaml.MappingNode):
                 continue
-            for row_key, row_value in row.value:
-                if row_key.value == "id" and isinstance(row_value, yaml.ScalarNode):
-                    lines[str(row_value.value)] = row.start_mark.line + 1
+            for item_key, item_value in item.value:
+                if item_key.value == "id" and isinstance(item_value, yaml.ScalarNode):
+                    lines[str(item_value.value)] = item.start_mark.line + 1
     return lines
+
+
+def row_lines(path: Path) -> dict[str, int]:
+    """Return the line of each row of one table file, by row ID."""
+    return item_lines(path.read_text(encoding="utf-8"), "rows")
 
 
 def row_sites(root: Path) -> list[RowSite]:

@@ -433,6 +433,20 @@ def test_the_trace_reads_every_form_of_covers_marker(tmp_path: Path) -> None:
     assert not covers_node(renal, "tests/test_example.py::test_all")
 
 
+def test_an_invariant_section_ends_at_the_next_heading(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "invariants.md").write_text(
+        "# Invariants\n\n## INV-DOSE\n\nEvery dose is 1000 mcg. Rules: R-DOSE-1000.\n\n"
+        "## Notes\n\nNot part of it: INV-RENAL.\n",
+        encoding="utf-8",
+    )
+    assert cards.load_invariants(tmp_path) == {
+        "INV-DOSE": cards.Section(
+            3, "Every dose is 1000 mcg. Rules: R-DOSE-1000.", ("R-DOSE-1000",)
+        )
+    }
+
+
 def test_the_crosshair_reach_counts_what_the_gate_counts() -> None:
     reach = crosshair_reach(ROOT)
     targets = discover(ROOT / "kernel")

@@ -455,8 +455,10 @@ def row_lines(path: Path) -> dict[str, int]:
 
 
 def row_sites(root: Path) -> list[RowSite]:
-    """Return every decision-table row with its file and line."""
-    lines = {path.stem: (path, row_lines(path)) for path in sorted(TABLES_DIR.glob("*.yaml"))}
+    """Return every decision-table row (as the loader reads them) with its file and line under
+    ``root``."""
+    tables = root / TABLES_DIR.relative_to(ROOT)
+    lines = {path.stem: (path, row_lines(path)) for path in sorted(tables.glob("*.yaml"))}
     sites: list[RowSite] = []
     for row in all_rows():
         path, by_id = lines[row.table]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -237,6 +238,41 @@ def test_the_project_hazard_log_names_only_catalogue_ids_and_existing_tests() ->
     assert {i for i in RULES if i.startswith("INV-")} <= controls, (
         "every invariant controls a hazard"
     )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of what the pages are generated from (code, tests, specs), to break on purpose."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for directory in ("kernel", "server", "tests", "specs"):
+        shutil.copytree(ROOT / directory, tmp_path / directory, ignore=ignore)
+    return tmp_path
+
+
+def test_publishing_after_a_run_fails_on_a_hazard_without_a_control(checkout: Path) -> None:
+    """What ``make verify`` does after its parts: write the pages, return the gate's problems."""
+    log = checkout / "specs" / "hazards.yaml"
+    log.write_text(
+        log.read_text(encoding="utf-8")
+        + textwrap.indent(textwrap.dedent(hazard("HAZ-UNCONTROLLED")).strip(), "  ")
+        + "\n",
+        encoding="utf-8",
+    )
+    problems = cards.publish(checkout)
+    assert "HAZ-UNCONTROLLED: no control" in problems
+    assert "HAZ-UNCONTROLLED" in (checkout / "specs" / "safety-case.md").read_text(encoding="utf-8")
+
+
+def test_publishing_fails_when_a_named_test_is_renamed(checkout: Path) -> None:
+    log = safety_case.load(checkout / "specs" / "hazards.yaml")
+    node = next(n for h in log.hazards for n in h.tests)
+    path, _, name = node.partition("::")
+    test_file = checkout / path
+    test_file.write_text(
+        test_file.read_text(encoding="utf-8").replace(f"def {name}(", f"def {name}_renamed("),
+        encoding="utf-8",
+    )
+    assert any(p.endswith(f"named test {node} does not exist") for p in cards.publish(checkout))
 
 
 # --- Staleness ----------------------------------------------------------------------------------

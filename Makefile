@@ -86,6 +86,10 @@ verify: $(STAMP) ## Verify the kernel three ways (contracts, properties, exhaust
 mutation: $(STAMP) ## Mutation testing of kernel/ (mutmut), gated on the score
 	$(PY) -m specs.verification.verify --only mutation
 
+.PHONY: cards
+cards: $(STAMP) ## Regenerate the rule cards (specs/rules/) and the safety case from the code and the last verify (commit them)
+	$(PY) -m specs.verification.cards
+
 .PHONY: bench-kernel
 bench-kernel: $(STAMP) ## Benchmark the kernel in-process with contracts off (python -O)
 	$(PY) -O -m bench.kernel_plan
@@ -117,10 +121,11 @@ fuzz-long: $(STAMP) ## Fuzz every RPC over the wire with FUZZ_INPUTS inputs (def
 	B12_FUZZ_INPUTS=$(FUZZ_INPUTS) B12_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/service/test_fuzz_wire.py
 
 .PHONY: lint
-lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness
+lint: $(STAMP) proto-check ## Static checks: ruff, mypy strict, import-linter, proto lint and staleness, rule cards current
 	$(BIN)/ruff check .
 	$(BIN)/mypy kernel server clients tests specs bench
 	$(BIN)/lint-imports
+	$(PY) -m specs.verification.cards --check
 
 .PHONY: check
 check: lint test verify mutation ## Everything CI runs

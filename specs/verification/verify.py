@@ -9,6 +9,11 @@ Parts, reported in this order (lint and mypy are ``make lint``):
 4. known-bad kernels: one planted bug per invariant, each to be caught with contracts stripped;
 5. mutation: mutmut over kernel/, gated on the score.
 
+After the parts, the run's stable facts are recorded in ``specs/verification/results.json``
+(parts left out keep their last record), the rule cards and the safety case are regenerated from
+it (``specs.verification.cards``), and the safety case's gate runs: the command also fails when
+a hazard has no control or a control has no evidence.
+
 Parts 1-4 are independent and run in two lanes on the machine's two cores (CrossHair, then the
 enumeration; the properties, then the known-bad kernels); mutation runs alone. Each part's
 summary is printed in order as soon as it and the parts before it are done. Exits non-zero when
@@ -29,6 +34,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from specs.verification import cards, evidence
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPERTY_TESTS = (
@@ -63,6 +70,7 @@ class Result:
     summary: str
     output: str
     seconds: float
+    timed_out: bool = False
 
 
 def _last_line_starting(prefix: str) -> Callable[[str], str]:
@@ -90,7 +98,8 @@ def _crosshair_summary(output: str) -> str:
 PARTS: tuple[Part, ...] = (
     Part(
         "properties",
-        (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *PROPERTY_TESTS),
+        # -rfEsp: one line per test and outcome, which the record reads.
+        (sys.executable, "-m", "pytest", "-q", "-rfEsp", "-p", "no:cacheprovider", *PROPERTY_TESTS),
         _pytest_summary,
         timeout=900,
         environment=(("HYPOTHESIS_PROFILE", os.environ.get("HYPOTHESIS_PROFILE", "ci")),),
@@ -156,7 +165,9 @@ def run_part(part: Part) -> Result:
         output = _text(expired.stdout) + _text(expired.stderr)
         seconds = time.perf_counter() - began
         summary = f"{part.name}: timed out after {part.timeout:.0f} s"
-        return Result(part, ok=False, summary=summary, output=output, seconds=seconds)
+        return Result(
+            part, ok=False, summary=summary, output=output, seconds=seconds, timed_out=True
+        )
     output = completed.stdout + completed.stderr
     seconds = time.perf_counter() - began
     ok = completed.returncode == 0
@@ -167,7 +178,11 @@ def _report(result: Result) -> None:
     status = "ok  " if result.ok else "FAIL"
     print(f"[{status}] {result.summary}  ({result.seconds:.0f} s)", flush=True)  # noqa: T201
     if not result.ok:
-        print(result.output[-6000:], flush=True)  # noqa: T201 - the failing part's own output
+        # The failing part's own output, without the one-line-per-passed-test record.
+        output = "\n".join(
+            line for line in result.output.splitlines() if not line.startswith("PASSED ")
+        )
+        print(output[-6000:], flush=True)  # noqa: T201
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         if part.name not in arguments.skip and (not arguments.only or part.name in arguments.only)
     }
     order = [part.name for part in PARTS if part.name in parts]
+    sources = evidence.sources_digest(ROOT)  # what the parts are about to read
     began = time.perf_counter()
     results: dict[str, Result] = {}
     printed = 0
@@ -205,10 +221,33 @@ def main(argv: list[str] | None = None) -> int:
                 future.result()
         flush()
     failed = [name for name in order if not results[name].ok]
+    problems = record_and_publish(results, sources)
+    for problem in problems:
+        print(f"  FAIL {problem}", flush=True)  # noqa: T201
+    if problems:
+        failed.append(f"record and safety case ({len(problems)} problems)")
     seconds = time.perf_counter() - began
     verdict = "FAILED: " + ", ".join(failed) if failed else "all parts passed"
     print(f"verify: {verdict} in {seconds:.0f} s", flush=True)  # noqa: T201
     return 1 if failed else 0
+
+
+def record_and_publish(results: dict[str, Result], sources: str) -> list[str]:
+    """Record the finished parts (run on ``sources``), regenerate the rule cards and the safety
+    case, and return the safety case's gate problems."""
+    finished = {
+        name: evidence.read_part(
+            name, ok=r.ok, timed_out=r.timed_out, output=r.output, sources=sources
+        )
+        for name, r in results.items()
+    }
+    evidence.record(finished)
+    unread = [
+        f"the summary of {name} was not understood"
+        for name, f in finished.items()
+        if not f["summary_read"] and not f["timed_out"]
+    ]
+    return unread + cards.publish(ROOT)
 
 
 if __name__ == "__main__":

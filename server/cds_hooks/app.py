@@ -276,6 +276,10 @@ def _profile(reading: Reading, order: B12Order, *, folic_acid: bool) -> PatientP
         crohn_ileal_involvement_length_cm=reading.crohn_ileal_involvement_length_cm,
         bariatric_procedure=reading.bariatric_procedure,
         site_request=order.regimen.site,
+        # A record holds no maintenance preference (D-CDS-READ lists none): absent, it is
+        # STANDARD (D-FIELDS), so an order is judged against the standard interval rules
+        # (D-PROPOSED-CDS-MAINTENANCE-PREFERENCE).
+        maintenance_preference=None,
         pregnant=reading.pregnant,
         anticoagulant_therapy=reading.anticoagulant_therapy,
     )

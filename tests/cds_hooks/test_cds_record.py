@@ -4,8 +4,10 @@ HTTP with real signed tokens; the EHR's FHIR server, where one is used, is a loc
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime
+import inspect
 import json
 import threading
 import time
@@ -37,6 +39,8 @@ from cds_records import (
 )
 
 from kernel.constants import EGFR_RECENT_DAYS, PLATELETS_RECENT_DAYS
+from kernel.model import PatientProfile
+from server.cds_hooks import app as cds_app
 from server.cds_hooks.app import create_app
 from server.cds_hooks.auth import AuthSettings, TrustedIssuer
 from server.cds_hooks.limits import DEFAULT_LIMITS
@@ -701,3 +705,21 @@ def test_a_null_prefetch_is_no_data_and_an_operation_outcome_is_not_data(
     assert client.post(SIGN, json=request).status_code == 200
     cast("Json", request["prefetch"])["allergies"] = {"resourceType": "OperationOutcome"}
     assert client.post(SIGN, json=request).status_code == 412
+
+
+@pytest.mark.covers("D-CDS-READ")
+def test_every_profile_field_is_taken_from_the_record_or_the_order() -> None:
+    """The kernel profile of an order names every field of PatientProfile: a field the adapter
+    left out would keep its default ("no", D-FIELDS) for every record, unread and undisclosed, so
+    a field added to the profile fails here until the record or the order supplies it."""
+    tree = ast.parse(inspect.getsource(cds_app._profile))  # noqa: SLF001 - the adapter's builder
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "PatientProfile"
+    ]
+    assert len(calls) == 1
+    passed = [keyword.arg for keyword in calls[0].keywords]
+    assert sorted(map(str, passed)) == sorted(f.name for f in dataclasses.fields(PatientProfile))

@@ -105,3 +105,39 @@ def test_a_number_field_without_classes_cannot_be_read(monkeypatch: pytest.Monke
     monkeypatch.setattr(profile, "PatientProfile", Wider)
     with pytest.raises(TypeError, match="haemoglobin_g_per_l"):
         profile._class_key_readers()  # noqa: SLF001 - the import-time derivation itself
+
+
+def test_a_number_is_replaced_by_the_representative_of_its_class() -> None:
+    """A value becomes the least threshold at or below it (-1 below them all), and a value
+    strictly above the "> threshold" one a number just above it: values either side of a
+    threshold get different representatives, values of one class the same one (built afresh here,
+    not the closures the module built at import)."""
+    from kernel import profile  # noqa: PLC0415 - the module's private builder, called afresh
+
+    platelets = profile._classes((0, 10, 25, 50), strict_above=50)  # noqa: SLF001
+    values = (None, -1.0, 0, 9.99, 10, 24.99, 25, 50, 50.01, 2000)
+    assert [platelets(v) for v in values] == [None, -1.0, 0, 0, 10, 10, 25, 50, 50.5, 50.5]
+    age = profile._classes((0, 16))  # noqa: SLF001
+    assert [age(v) for v in (0, 15, 15.99, 16, 120)] == [0, 0, 0, 16, 16]
+
+
+def test_the_readers_derived_again_are_those_derived_at_import() -> None:
+    """Deriving the key's readers again from the dataclass gives what the module derived at
+    import: every field in order, each number field with its classes and only those."""
+    from kernel import profile  # noqa: PLC0415 - the import-time derivation, called afresh
+
+    assert profile._class_key_readers() == CLASS_KEY_READERS  # noqa: SLF001
+    numbers = [name for name, reader in CLASS_KEY_READERS if reader is not None]
+    assert numbers == list(NUMBER_PAIRS)
+
+
+def test_classes_for_a_number_the_profile_lacks_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Classes kept for a number PatientProfile does not have (left behind by a rename) fail at
+    import, so the table of classes cannot drift from the dataclass."""
+    from kernel import profile  # noqa: PLC0415 - the module under test, re-read with new classes
+
+    monkeypatch.setattr(profile, "NUMBER_CLASSES", {**NUMBER_CLASSES, "haemoglobin_g_per_l": abs})
+    with pytest.raises(TypeError, match=r"does not have: \['haemoglobin_g_per_l'\]"):
+        profile._class_key_readers()  # noqa: SLF001 - the import-time derivation itself

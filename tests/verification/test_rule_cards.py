@@ -242,10 +242,12 @@ def test_the_project_hazard_log_names_only_catalogue_ids_and_existing_tests() ->
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A copy of what the pages are generated from (code, tests, specs), to break on purpose."""
+    """A copy of what the pages are generated from (code, tests, specs, the README), to break on
+    purpose."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for directory in ("kernel", "server", "tests", "specs"):
         shutil.copytree(ROOT / directory, tmp_path / directory, ignore=ignore)
+    shutil.copy(ROOT / cards.README, tmp_path / cards.README)
     return tmp_path
 
 
@@ -339,6 +341,29 @@ def test_there_is_one_card_per_catalogue_id_and_an_index_linking_each(
     } | {"README.md"}
     index = pages[cards.INDEX]
     assert all(f"[{rule_id}]({rule_id}.md)" in index for rule_id in RULES)
+
+
+def test_the_readme_links_every_card_in_one_click(
+    inputs: cards.Inputs, pages: dict[Path, str]
+) -> None:
+    readme = pages[cards.README]
+    assert all(f"[{rule_id}](specs/rules/{rule_id}.md)" in readme for rule_id in RULES)
+    # Only the block between the markers is the cards': the rest of the README is kept as it is.
+    outside = readme.split(cards.README_BEGIN)[0] + readme.split(cards.README_END)[1]
+    assert outside == (
+        inputs.readme.split(cards.README_BEGIN)[0] + inputs.readme.split(cards.README_END)[1]
+    )
+    without_block = inputs.readme.replace(cards.README_END, "")
+    with pytest.raises(ValueError, match="must both be there"):
+        cards.render_readme(dataclasses.replace(inputs, readme=without_block))
+
+
+def test_a_readme_missing_a_card_link_is_stale(pages: dict[Path, str], tmp_path: Path) -> None:
+    cards.write(pages, tmp_path)
+    readme = tmp_path / cards.README
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace("[R-RENAL](specs/rules/R-RENAL.md) · ", ""), encoding="utf-8")
+    assert cards.stale(pages, tmp_path) == ["README.md: stale"]
 
 
 def test_a_rule_card_shows_its_quote_code_lines_and_tests(pages: dict[Path, str]) -> None:

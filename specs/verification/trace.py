@@ -26,7 +26,7 @@ import tokenize
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypeGuard, TypeVar
 
 import yaml
 
@@ -355,15 +355,21 @@ def contract_asserts(path: Path, root: Path) -> list[ContractAssert]:
 # --- Reading the tests ------------------------------------------------------------------------
 
 
-def _covers_ids(node: ast.AST) -> tuple[str, ...] | None:
-    """Return the IDs of a ``pytest.mark.covers(...)`` call (None when ``node`` is not one)."""
-    if (
+def is_covers_call(node: ast.AST) -> TypeGuard[ast.Call]:
+    """Return whether ``node`` is a ``pytest.mark.covers(...)`` call (read by the cards and by the
+    traceability test)."""
+    return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "covers"
         and isinstance(node.func.value, ast.Attribute)
         and node.func.value.attr == "mark"
-    ):
+    )
+
+
+def _covers_ids(node: ast.AST) -> tuple[str, ...] | None:
+    """Return the IDs of a ``pytest.mark.covers(...)`` call (None when ``node`` is not one)."""
+    if is_covers_call(node):
         return tuple(
             str(argument.value)
             for argument in node.args

@@ -17,6 +17,7 @@ import yaml
 
 from kernel.rules import RULES
 from specs.verification.decision_tables import all_rows
+from specs.verification.trace import is_covers_call
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
@@ -43,13 +44,7 @@ def normalise(text: str) -> str:
 
 def _covers_calls(tree: ast.AST) -> Iterator[ast.Call]:
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "covers"
-            and isinstance(node.func.value, ast.Attribute)
-            and node.func.value.attr == "mark"
-        ):
+        if is_covers_call(node):
             yield node
 
 

@@ -23,6 +23,15 @@ class ConfigError(ValueError):
     """A setting has a value the server cannot use."""
 
 
+def split_address(address: str) -> tuple[str, int]:
+    """``"127.0.0.1:50051"`` -> ``("127.0.0.1", 50051)``; ``"[::1]:0"`` -> ``("::1", 0)``."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        message = f"not host:port: {address!r}"
+        raise ValueError(message)
+    return host.removeprefix("[").removesuffix("]"), int(port)
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     """PEM files for TLS; with ``client_ca`` the server requires client certificates (mTLS)."""

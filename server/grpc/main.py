@@ -56,11 +56,10 @@ async def serve(config: ServerConfig, kernel: KernelPort, on_started: OnStarted 
         loop.add_signal_handler(signum, on_signal, signum)
     if config.metrics_address:
         try:
-            metrics_port = metrics.serve(config.metrics_address)
+            host, metrics_port = metrics.serve(config.metrics_address)
         except (OSError, ValueError) as error:
             _log.error("cannot serve metrics on %s: %s", config.metrics_address, error)
             return EXIT_CANNOT_SERVE
-        host = metrics.split_address(config.metrics_address)[0]
         _log.info("metrics on http://%s:%d/metrics", host, metrics_port)
     await server.start()
     if on_started is not None:

@@ -28,6 +28,8 @@ from typing import Final
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client import multiprocess as prometheus_multiprocess
 
+from server.grpc.config import split_address
+
 MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 UNKNOWN: Final = "unknown"
 # Seconds. A call takes about a tenth of a millisecond of the server's time; the upper buckets
@@ -103,18 +105,10 @@ class CallMetrics:
         return found
 
 
-def split_address(address: str) -> tuple[str, int]:
-    """``"0.0.0.0:9464"`` -> ``("0.0.0.0", 9464)``."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        message = f"not host:port: {address!r}"
-        raise ValueError(message)
-    return host.removeprefix("[").removesuffix("]"), int(port)
-
-
-def serve(address: str) -> int:
+def serve(address: str) -> tuple[str, int]:
     """Serve this process's metrics (or, in a launcher whose workers write to
-    ``PROMETHEUS_MULTIPROC_DIR``, the sum of theirs) on ``address``; return the port."""
+    ``PROMETHEUS_MULTIPROC_DIR``, the sum of theirs) on ``address``; return the host and the
+    port bound."""
     host, port = split_address(address)
     registry: CollectorRegistry = REGISTRY
     if os.environ.get(MULTIPROCESS_ENV):
@@ -122,4 +116,4 @@ def serve(address: str) -> int:
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     server, _ = start_http_server(port, addr=host, registry=registry)
     bound: int = server.server_port
-    return bound
+    return host, bound

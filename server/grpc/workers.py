@@ -338,19 +338,10 @@ def run_worker(options: LaunchOptions) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def split_address(address: str) -> tuple[str, int]:
-    """``"127.0.0.1:50051"`` -> ``("127.0.0.1", 50051)``; ``"[::1]:0"`` -> ``("::1", 0)``."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        message = f"not host:port: {address!r}"
-        raise ValueError(message)
-    return host.removeprefix("[").removesuffix("]"), int(port)
-
-
 def reserve_port(address: str) -> tuple[str, socket.socket | None]:
     """Return ``address`` with a concrete port, and the socket that holds a port picked for
     port 0 (keep it open while the workers run; ``None`` when the port was given)."""
-    host, port = split_address(address)
+    host, port = configuration.split_address(address)
     if port != 0:
         return address, None
     family, kind, protocol, _, where = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
@@ -572,11 +563,10 @@ def launch(argv: Sequence[str] | None, module: str, prog: str) -> int:
         os.environ[metrics.MULTIPROCESS_ENV] = metrics_dir
         if config.metrics_address:
             try:
-                metrics_port = metrics.serve(config.metrics_address)
+                host, metrics_port = metrics.serve(config.metrics_address)
             except (OSError, ValueError) as error:
                 _log.error("cannot serve metrics on %s: %s", config.metrics_address, error)
                 return EXIT_FAILED
-            host = metrics.split_address(config.metrics_address)[0]
             _log.info("metrics of all workers on http://%s:%d/metrics", host, metrics_port)
         commands = [
             [*worker_command(module, options, index, address), "--metrics-address", ""]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, Final, Literal, NoReturn, Protocol, TypeVar
 
 import grpc
@@ -48,6 +48,7 @@ LONGEST_SERIES_KEY: Final = 256
 
 RequestT = TypeVar("RequestT")
 ResponseT = TypeVar("ResponseT")
+ResponseT_co = TypeVar("ResponseT_co", covariant=True)
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
@@ -129,6 +130,33 @@ def _item_error(
         _log.error("%s failed on one request: %s", method, describe_fault(error))
         return errors.internal_status(INTERNAL_MESSAGE)
     return errors.invalid_argument_status(violations) if violations else None
+
+
+class _BatchResult(Protocol[ResponseT_co]):
+    """One result of a batch response: its item's response, or its item's error."""
+
+    @property
+    def response(self) -> ResponseT_co:
+        """The item's response (left empty when the item failed)."""
+
+    @property
+    def error(self) -> status_pb2.Status:
+        """The item's error (left unset when the item was answered)."""
+
+
+def _answer_batch(
+    method: str,
+    items: Iterable[RequestT],
+    add_result: Callable[[], _BatchResult[ResponseT]],
+    answer: Callable[[RequestT, ResponseT], tuple[model.FieldViolation, ...]],
+) -> None:
+    """Answer each item of a batch, in order, into a result of its own (``add_result``): its
+    response, or its own error (``_item_error``)."""
+    for item in items:
+        result = add_result()
+        error = _item_error(method, answer, item, result.response)
+        if error is not None:
+            result.error.CopyFrom(error)
 
 
 class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
@@ -239,11 +267,7 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         """Plan regimens for many patients (see the proto for the contract)."""
         await _reject_oversized_batch(context, len(request.requests))
         response = pb.BatchPlanRegimensResponse()
-        for item in request.requests:
-            result = response.results.add()
-            error = _item_error("BatchPlanRegimens", self._plan_item, item, result.response)
-            if error is not None:
-                result.error.CopyFrom(error)
+        _answer_batch("BatchPlanRegimens", request.requests, response.results.add, self._plan_item)
         return response
 
     async def BatchCheckRegimens(  # noqa: N802 (the RPC's name, fixed by the generated base class)
@@ -252,11 +276,9 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         """Check many proposed regimens (see the proto for the contract)."""
         await _reject_oversized_batch(context, len(request.requests))
         response = pb.BatchCheckRegimensResponse()
-        for item in request.requests:
-            result = response.results.add()
-            error = _item_error("BatchCheckRegimens", self._check_item, item, result.response)
-            if error is not None:
-                result.error.CopyFrom(error)
+        _answer_batch(
+            "BatchCheckRegimens", request.requests, response.results.add, self._check_item
+        )
         return response
 
     async def BatchAssessCourses(  # noqa: N802 (the RPC's name, fixed by the generated base class)
@@ -265,11 +287,9 @@ class DosingServicer(dosing_pb2_grpc.DosingServiceServicer):
         """Assess many courses (see the proto for the contract)."""
         await _reject_oversized_batch(context, len(request.requests))
         response = pb.BatchAssessCoursesResponse()
-        for item in request.requests:
-            result = response.results.add()
-            error = _item_error("BatchAssessCourses", self._course_item, item, result.response)
-            if error is not None:
-                result.error.CopyFrom(error)
+        _answer_batch(
+            "BatchAssessCourses", request.requests, response.results.add, self._course_item
+        )
         return response
 
     def _plan_item(
